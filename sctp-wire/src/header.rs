@@ -1,0 +1,63 @@
+//! The SCTP common header (RFC 9260 §3.1).
+//!
+//! ```text
+//!  0                   1                   2                   3
+//!  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! |     Source Port Number        |     Destination Port Number   |
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! |                      Verification Tag                         |
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! |                           Checksum                            |
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! ```
+
+use crate::tlv::{be16, be32};
+use bytes::{BufMut, BytesMut};
+
+/// Size of the common header in bytes.
+pub const COMMON_HEADER_LEN: usize = 12;
+
+/// The fields of the common header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct CommonHeader {
+    /// The sender's SCTP port.
+    pub src_port: u16,
+    /// The receiver's SCTP port.
+    pub dst_port: u16,
+    /// The verification tag (RFC 9260 §8.5).
+    pub verification_tag: u32,
+    /// The checksum as carried on the wire; ignored when encoding, since
+    /// the packet builder writes it last.
+    pub checksum: u32,
+}
+
+impl CommonHeader {
+    /// A header for sending; the checksum is filled in by the builder.
+    pub fn new(src_port: u16, dst_port: u16, verification_tag: u32) -> Self {
+        CommonHeader {
+            src_port,
+            dst_port,
+            verification_tag,
+            checksum: 0,
+        }
+    }
+
+    /// Reads the header from the first 12 bytes of `b`; the caller checked the length.
+    pub(crate) fn read(b: &[u8]) -> Self {
+        CommonHeader {
+            src_port: be16(b, 0),
+            dst_port: be16(b, 2),
+            verification_tag: be32(b, 4),
+            checksum: u32::from_le_bytes([b[8], b[9], b[10], b[11]]),
+        }
+    }
+
+    /// Appends the header with a zero checksum field.
+    pub(crate) fn write(&self, buf: &mut BytesMut) {
+        buf.put_u16(self.src_port);
+        buf.put_u16(self.dst_port);
+        buf.put_u32(self.verification_tag);
+        buf.put_u32(0);
+    }
+}

@@ -1,0 +1,96 @@
+//! Decoding a received datagram into its common header and chunks.
+
+use crate::checksum::{packet_crc32c, ChecksumCheck};
+use crate::chunk::Chunk;
+use crate::error::WireError;
+use crate::header::{CommonHeader, COMMON_HEADER_LEN};
+use crate::tlv::RawChunks;
+use bytes::Bytes;
+
+/// A received SCTP packet whose header, checksum and chunk framing have
+/// been checked.
+///
+/// Decoding happens in two stages (see the crate docs): [`Packet::decode`]
+/// checks the datagram and every chunk length without allocating, then
+/// [`Packet::chunks`] decodes each chunk into its typed form on demand.
+/// Chunk values, and so user data, are slices of the datagram.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Packet {
+    header: CommonHeader,
+    datagram: Bytes,
+}
+
+impl Packet {
+    /// Checks `datagram` as an SCTP packet: the common header, the checksum
+    /// as `check` asks, and the length of every chunk (RFC 9260 §3, §6.8).
+    pub fn decode(datagram: Bytes, check: ChecksumCheck) -> Result<Packet, WireError> {
+        if datagram.len() < COMMON_HEADER_LEN {
+            return Err(WireError::PacketTooShort {
+                len: datagram.len(),
+            });
+        }
+        let header = CommonHeader::read(&datagram);
+        match check {
+            ChecksumCheck::Skip => {}
+            // RFC 9653 §5.2: once zero checksum is in use, a packet with a
+            // checksum of zero is accepted, and so is one with a correct CRC32c.
+            ChecksumCheck::ZeroAllowed if header.checksum == 0 => {}
+            ChecksumCheck::Required if header.checksum == 0 => {
+                // RFC 9653 §5.2: without negotiation a zero checksum is only
+                // valid if the CRC32c happens to be zero.
+                if packet_crc32c(&datagram) != 0 {
+                    return Err(WireError::ZeroChecksumNotAllowed);
+                }
+            }
+            ChecksumCheck::Required | ChecksumCheck::ZeroAllowed => {
+                // RFC 9260 §6.8: a packet with an invalid checksum is
+                // discarded silently.
+                let computed = packet_crc32c(&datagram);
+                if computed != header.checksum {
+                    return Err(WireError::ChecksumMismatch {
+                        received: header.checksum,
+                        computed,
+                    });
+                }
+            }
+        }
+        let packet = Packet { header, datagram };
+        if packet.body().is_empty() {
+            return Err(WireError::NoChunks);
+        }
+        for chunk in packet.raw_chunks() {
+            chunk?;
+        }
+        Ok(packet)
+    }
+
+    /// The common header.
+    pub fn header(&self) -> &CommonHeader {
+        &self.header
+    }
+
+    /// The whole datagram.
+    pub fn as_bytes(&self) -> &Bytes {
+        &self.datagram
+    }
+
+    /// The bytes after the common header.
+    fn body(&self) -> Bytes {
+        self.datagram.slice(COMMON_HEADER_LEN..)
+    }
+
+    /// The chunks, cut out but not decoded. Their framing was checked by
+    /// [`Packet::decode`], so the iterator yields no error for a packet
+    /// built by it.
+    pub fn raw_chunks(&self) -> RawChunks {
+        RawChunks::new(self.body(), COMMON_HEADER_LEN)
+    }
+
+    /// The chunks, each decoded into its typed form. A chunk that fails to
+    /// decode yields an error and iteration goes on with the next one, so
+    /// the caller decides, as RFC 9260 asks per chunk type, whether the
+    /// rest of the packet is still processed.
+    pub fn chunks(&self) -> impl Iterator<Item = Result<Chunk, WireError>> {
+        self.raw_chunks().map(|raw| raw.and_then(Chunk::decode))
+    }
+}

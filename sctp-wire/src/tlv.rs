@@ -1,0 +1,456 @@
+//! The first decoding stage: cutting type-length-value elements out of a
+//! buffer after checking their lengths, and the shared encoding helpers.
+//!
+//! Chunks (RFC 9260 §3.2), parameters (§3.2.1) and error causes (§3.3.10)
+//! share one layout: a type, a 16-bit length that counts the header and
+//! the value but not the padding, and padding to a multiple of four bytes.
+
+use crate::error::{Element, WireError};
+use crate::types::{CauseCode, ChunkType, ParamType};
+use bytes::{BufMut, Bytes, BytesMut};
+use std::fmt;
+use std::marker::PhantomData;
+
+/// `len` rounded up to a multiple of four (RFC 9260 §3.2: chunks and
+/// parameters are padded to 4-byte boundaries).
+#[inline]
+pub const fn padded(len: usize) -> usize {
+    (len + 3) & !3
+}
+
+/// Serialisation shared by chunks, parameters and error causes.
+///
+/// `encoded_len` is the value the element's Length field carries: header
+/// and value, without the padding that follows it. `encode` appends exactly
+/// that many bytes; containers pad between elements and the packet builder
+/// pads every chunk.
+pub trait Encode {
+    /// The element's Length field: header plus value, padding excluded.
+    fn encoded_len(&self) -> usize;
+
+    /// Appends the element, without trailing padding, to `buf`.
+    fn encode(&self, buf: &mut BytesMut);
+
+    /// The element's size on the wire including padding to 4 bytes.
+    fn padded_len(&self) -> usize {
+        padded(self.encoded_len())
+    }
+
+    /// The element serialised into a fresh buffer, without trailing padding.
+    fn to_bytes(&self) -> Bytes {
+        let mut buf = BytesMut::with_capacity(self.encoded_len());
+        self.encode(&mut buf);
+        buf.freeze()
+    }
+}
+
+/// Appends `n` zero bytes of padding.
+#[inline]
+pub(crate) fn put_padding(buf: &mut BytesMut, n: usize) {
+    buf.put_bytes(0, n);
+}
+
+/// A chunk cut out of a packet but not yet decoded: its type, flags and
+/// value (the bytes after the 4-byte chunk header, padding excluded).
+///
+/// `value` is a slice of the received datagram.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawChunk {
+    /// The chunk type.
+    pub kind: ChunkType,
+    /// The chunk flags.
+    pub flags: u8,
+    /// The chunk value, a slice of the datagram.
+    pub value: Bytes,
+    /// Offset of the chunk header from the start of the packet.
+    pub offset: usize,
+}
+
+/// A parameter or error cause cut out of a chunk but not yet decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawTlv {
+    /// The 16-bit type or cause code.
+    pub kind: u16,
+    /// The value after the 4-byte header, padding excluded.
+    pub value: Bytes,
+    /// Offset of the TLV header from the start of the packet.
+    pub offset: usize,
+}
+
+/// Walks a buffer of padded TLVs with 4-byte headers, checking every length.
+///
+/// The last element may omit its padding: RFC 9260 §3.2 asks receivers to
+/// accept a chunk whether or not its final padding is counted.
+#[derive(Clone, Debug)]
+struct TlvWalker {
+    buf: Bytes,
+    pos: usize,
+    base: usize,
+}
+
+impl TlvWalker {
+    /// Returns (header bytes, value, offset) of the next element.
+    fn next_with<E: Fn([u8; 2]) -> Element>(
+        &mut self,
+        element: E,
+    ) -> Option<Result<([u8; 2], Bytes, usize), WireError>> {
+        let rest = self.buf.len() - self.pos;
+        if rest == 0 {
+            return None;
+        }
+        let offset = self.base + self.pos;
+        let at = self.pos;
+        if rest < 4 {
+            self.pos = self.buf.len();
+            let head = [self.buf[at], if rest > 1 { self.buf[at + 1] } else { 0 }];
+            return Some(Err(WireError::Truncated {
+                element: element(head),
+                offset,
+                length: 4,
+                available: rest,
+            }));
+        }
+        let head = [self.buf[at], self.buf[at + 1]];
+        let length = u16::from_be_bytes([self.buf[at + 2], self.buf[at + 3]]) as usize;
+        if length < 4 {
+            self.pos = self.buf.len();
+            return Some(Err(WireError::TooShort {
+                element: element(head),
+                offset,
+                length,
+                min: 4,
+            }));
+        }
+        if length > rest {
+            self.pos = self.buf.len();
+            return Some(Err(WireError::Truncated {
+                element: element(head),
+                offset,
+                length,
+                available: rest,
+            }));
+        }
+        let value = self.buf.slice(at + 4..at + length);
+        self.pos = (at + padded(length)).min(self.buf.len());
+        Some(Ok((head, value, offset)))
+    }
+}
+
+/// Iterator over the chunks of a packet body; see [`crate::Packet::raw_chunks`].
+#[derive(Clone, Debug)]
+pub struct RawChunks {
+    walker: TlvWalker,
+}
+
+impl RawChunks {
+    pub(crate) fn new(body: Bytes, base: usize) -> Self {
+        RawChunks {
+            walker: TlvWalker {
+                buf: body,
+                pos: 0,
+                base,
+            },
+        }
+    }
+}
+
+impl Iterator for RawChunks {
+    type Item = Result<RawChunk, WireError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let item = self
+            .walker
+            .next_with(|head| Element::Chunk(ChunkType(head[0])))?;
+        Some(item.map(|(head, value, offset)| RawChunk {
+            kind: ChunkType(head[0]),
+            flags: head[1],
+            value,
+            offset,
+        }))
+    }
+}
+
+/// Iterator over a run of parameters or error causes.
+#[derive(Clone, Debug)]
+pub(crate) struct RawTlvs {
+    walker: TlvWalker,
+    is_cause: bool,
+}
+
+impl RawTlvs {
+    /// Parameters in `buf`, whose first byte sits at `base` in the packet.
+    pub(crate) fn params(buf: Bytes, base: usize) -> Self {
+        RawTlvs {
+            walker: TlvWalker { buf, pos: 0, base },
+            is_cause: false,
+        }
+    }
+
+    /// Error causes in `buf`, whose first byte sits at `base` in the packet.
+    pub(crate) fn causes(buf: Bytes, base: usize) -> Self {
+        RawTlvs {
+            walker: TlvWalker { buf, pos: 0, base },
+            is_cause: true,
+        }
+    }
+}
+
+impl Iterator for RawTlvs {
+    type Item = Result<RawTlv, WireError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let is_cause = self.is_cause;
+        let item = self.walker.next_with(|head| {
+            let kind = u16::from_be_bytes(head);
+            if is_cause {
+                Element::Cause(CauseCode(kind))
+            } else {
+                Element::Param(ParamType(kind))
+            }
+        })?;
+        Some(item.map(|(head, value, offset)| RawTlv {
+            kind: u16::from_be_bytes(head),
+            value,
+            offset,
+        }))
+    }
+}
+
+/// Encoded length of a list of TLVs laid end to end: every element but the
+/// last padded (RFC 9260 §3.2: the length counts padding of all but the
+/// last parameter).
+pub(crate) fn list_len<T: Encode>(items: &[T]) -> usize {
+    match items.split_last() {
+        None => 0,
+        Some((last, rest)) => {
+            rest.iter().map(Encode::padded_len).sum::<usize>() + last.encoded_len()
+        }
+    }
+}
+
+/// Appends a list of TLVs, padding between elements but not after the last.
+pub(crate) fn encode_list<T: Encode>(items: &[T], buf: &mut BytesMut) {
+    let n = items.len();
+    for (i, item) in items.iter().enumerate() {
+        item.encode(buf);
+        if i + 1 < n {
+            put_padding(buf, item.padded_len() - item.encoded_len());
+        }
+    }
+}
+
+/// Writes a TLV header (16-bit type, 16-bit length).
+#[inline]
+pub(crate) fn put_tlv_header(buf: &mut BytesMut, kind: u16, length: usize) {
+    debug_assert!(length <= u16::MAX as usize, "TLV length {length} overflows");
+    buf.put_u16(kind);
+    buf.put_u16(length as u16);
+}
+
+/// Writes a chunk header (8-bit type, 8-bit flags, 16-bit length).
+#[inline]
+pub(crate) fn put_chunk_header(buf: &mut BytesMut, kind: ChunkType, flags: u8, length: usize) {
+    debug_assert!(
+        length <= u16::MAX as usize,
+        "chunk length {length} overflows"
+    );
+    buf.put_u8(kind.0);
+    buf.put_u8(flags);
+    buf.put_u16(length as u16);
+}
+
+/// Reads a big-endian `u16` at `at`; the caller has checked the length.
+#[inline]
+pub(crate) fn be16(b: &[u8], at: usize) -> u16 {
+    u16::from_be_bytes([b[at], b[at + 1]])
+}
+
+/// Reads a big-endian `u32` at `at`; the caller has checked the length.
+#[inline]
+pub(crate) fn be32(b: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+/// A fixed-size item of a [`PackedList`].
+pub trait Packed: Copy {
+    /// Bytes each item takes on the wire.
+    const SIZE: usize;
+    /// Reads one item from exactly `SIZE` bytes.
+    fn read(b: &[u8]) -> Self;
+    /// Appends one item.
+    fn write(&self, buf: &mut BytesMut);
+}
+
+impl Packed for u16 {
+    const SIZE: usize = 2;
+    fn read(b: &[u8]) -> Self {
+        be16(b, 0)
+    }
+    fn write(&self, buf: &mut BytesMut) {
+        buf.put_u16(*self);
+    }
+}
+
+impl Packed for u32 {
+    const SIZE: usize = 4;
+    fn read(b: &[u8]) -> Self {
+        be32(b, 0)
+    }
+    fn write(&self, buf: &mut BytesMut) {
+        buf.put_u32(*self);
+    }
+}
+
+macro_rules! packed_newtype {
+    ($($ty:ident($int:ty)),*) => {$(
+        impl Packed for crate::$ty {
+            const SIZE: usize = <$int as Packed>::SIZE;
+            fn read(b: &[u8]) -> Self {
+                crate::$ty(<$int as Packed>::read(b))
+            }
+            fn write(&self, buf: &mut BytesMut) {
+                self.0.write(buf);
+            }
+        }
+    )*};
+}
+
+impl Packed for u8 {
+    const SIZE: usize = 1;
+    fn read(b: &[u8]) -> Self {
+        b[0]
+    }
+    fn write(&self, buf: &mut BytesMut) {
+        buf.put_u8(*self);
+    }
+}
+
+packed_newtype!(Tsn(u32), StreamId(u16), ChunkType(u8), ParamType(u16));
+
+/// A list of fixed-size items kept as the bytes they arrived in, so that
+/// decoding a SACK's gap blocks or a FORWARD TSN's stream entries never
+/// allocates. Items are read on iteration.
+pub struct PackedList<T> {
+    bytes: Bytes,
+    _item: PhantomData<T>,
+}
+
+impl<T: Packed> PackedList<T> {
+    /// The empty list.
+    pub fn new() -> Self {
+        PackedList {
+            bytes: Bytes::new(),
+            _item: PhantomData,
+        }
+    }
+
+    /// Wraps `bytes` if its length is a whole number of items.
+    pub fn from_bytes(bytes: Bytes) -> Option<Self> {
+        (bytes.len() % T::SIZE == 0).then_some(PackedList {
+            bytes,
+            _item: PhantomData,
+        })
+    }
+
+    /// Wraps `bytes` whose length the caller checked to be a whole number
+    /// of items (a remainder would be ignored by iteration, never read).
+    pub(crate) fn from_exact_bytes(bytes: Bytes) -> Self {
+        debug_assert_eq!(bytes.len() % T::SIZE, 0);
+        PackedList {
+            bytes,
+            _item: PhantomData,
+        }
+    }
+
+    /// Number of items.
+    pub fn len(&self) -> usize {
+        self.bytes.len() / T::SIZE
+    }
+
+    /// Whether the list has no item.
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// The item at `index`, if any.
+    pub fn get(&self, index: usize) -> Option<T> {
+        let at = index.checked_mul(T::SIZE)?;
+        self.bytes.get(at..at + T::SIZE).map(T::read)
+    }
+
+    /// The items in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = T> + '_ {
+        self.bytes.chunks_exact(T::SIZE).map(T::read)
+    }
+
+    /// The wire bytes of the list.
+    pub fn as_bytes(&self) -> &Bytes {
+        &self.bytes
+    }
+
+    /// Size of the list on the wire.
+    pub fn byte_len(&self) -> usize {
+        self.bytes.len()
+    }
+}
+
+impl<T: Packed> Default for PackedList<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> Clone for PackedList<T> {
+    fn clone(&self) -> Self {
+        PackedList {
+            bytes: self.bytes.clone(),
+            _item: PhantomData,
+        }
+    }
+}
+
+impl<T> PartialEq for PackedList<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes == other.bytes
+    }
+}
+
+impl<T> Eq for PackedList<T> {}
+
+impl<T: Packed + fmt::Debug> fmt::Debug for PackedList<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<T: Packed> FromIterator<T> for PackedList<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        let iter = iter.into_iter();
+        let mut buf = BytesMut::with_capacity(iter.size_hint().0 * T::SIZE);
+        for item in iter {
+            item.write(&mut buf);
+        }
+        PackedList {
+            bytes: buf.freeze(),
+            _item: PhantomData,
+        }
+    }
+}
+
+impl<T: Packed> From<&[T]> for PackedList<T> {
+    fn from(items: &[T]) -> Self {
+        items.iter().copied().collect()
+    }
+}
+
+impl<T: Packed> From<Vec<T>> for PackedList<T> {
+    fn from(items: Vec<T>) -> Self {
+        items.into_iter().collect()
+    }
+}
+
+impl<T: Packed, const N: usize> From<[T; N]> for PackedList<T> {
+    fn from(items: [T; N]) -> Self {
+        items.into_iter().collect()
+    }
+}

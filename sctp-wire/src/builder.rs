@@ -124,7 +124,16 @@ impl PacketBuilder {
     }
 
     /// Writes the checksum and returns the datagram.
+    ///
+    /// A packet holding an INIT always gets a CRC32c, whatever `mode` says:
+    /// zero checksum is only for an association that negotiated it, and an
+    /// INIT is sent before any negotiation (RFC 9653 §5.1).
     pub fn finish(mut self, mode: ChecksumMode) -> Bytes {
+        let mode = if self.alone == Some(ChunkType::INIT) {
+            ChecksumMode::Crc32c
+        } else {
+            mode
+        };
         let checksum = match mode {
             // RFC 9260 §6.8: computed over the whole packet with the
             // checksum field zero, stored least significant byte first

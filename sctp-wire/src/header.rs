@@ -27,8 +27,11 @@ pub struct CommonHeader {
     pub dst_port: u16,
     /// The verification tag (RFC 9260 §8.5).
     pub verification_tag: u32,
-    /// The checksum as carried on the wire; ignored when encoding, since
-    /// the packet builder writes it last.
+    /// The checksum field read least significant byte first, the order in
+    /// which SCTP stacks store the CRC32c (RFC 9260 Appendix B), so it
+    /// compares equal to [`crate::crc32c`] of the packet. (tshark prints
+    /// the same four bytes as a big-endian number.) Ignored when encoding:
+    /// the packet builder writes the checksum last.
     pub checksum: u32,
 }
 

@@ -77,6 +77,10 @@ pub struct RawTlv {
     pub offset: usize,
 }
 
+/// One element cut out by [`TlvWalker`]: the first two header bytes (type,
+/// or type and flags), the value, and the element's offset in the packet.
+type Cut = ([u8; 2], Bytes, usize);
+
 /// Walks a buffer of padded TLVs with 4-byte headers, checking every length.
 ///
 /// The last element may omit its padding: RFC 9260 §3.2 asks receivers to
@@ -89,11 +93,11 @@ struct TlvWalker {
 }
 
 impl TlvWalker {
-    /// Returns (header bytes, value, offset) of the next element.
+    /// The next element: its first two header bytes, value and offset.
     fn next_with<E: Fn([u8; 2]) -> Element>(
         &mut self,
         element: E,
-    ) -> Option<Result<([u8; 2], Bytes, usize), WireError>> {
+    ) -> Option<Result<Cut, WireError>> {
         let rest = self.buf.len() - self.pos;
         if rest == 0 {
             return None;
@@ -346,7 +350,7 @@ impl<T: Packed> PackedList<T> {
 
     /// Wraps `bytes` if its length is a whole number of items.
     pub fn from_bytes(bytes: Bytes) -> Option<Self> {
-        (bytes.len() % T::SIZE == 0).then_some(PackedList {
+        bytes.len().is_multiple_of(T::SIZE).then_some(PackedList {
             bytes,
             _item: PhantomData,
         })

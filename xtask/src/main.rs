@@ -1,1 +1,62 @@
-fn main() {}
+//! `cargo xtask`: the workspace's automation, in Rust so that it runs the
+//! same on every machine (DESIGN.md §1).
+//!
+//! ```text
+//! cargo xtask ci       # everything CI checks; `.ci/run` calls this
+//! cargo xtask tshark   # Wireshark's verdict on the packets we encode
+//! cargo xtask demo     # decode the golden captures and sample packets
+//! cargo xtask bench    # the sctp-wire benchmarks
+//! ```
+
+mod ci;
+mod demo;
+mod tshark;
+mod util;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "Automation for the SCTP workspace"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run every CI step: install tools, fmt, clippy, tests, tshark check.
+    Ci,
+    /// Check that tshark dissects the packets sctp-wire encodes, cleanly.
+    Tshark(tshark::Args),
+    /// Decode the golden captures and the example's own packets, and print them.
+    Demo,
+    /// Run `cargo bench -p sctp-wire`, passing the extra arguments through.
+    Bench {
+        /// Arguments for `cargo bench` (after `--`, for the bench harness).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let result = match Cli::parse().command {
+        Command::Ci => ci::run(),
+        Command::Tshark(args) => tshark::run(&args),
+        Command::Demo => demo::run(),
+        Command::Bench { args } => {
+            util::run(util::cargo().args(["bench", "-p", "sctp-wire"]).args(args))
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

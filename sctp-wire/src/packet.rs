@@ -4,7 +4,7 @@ use crate::checksum::{packet_crc32c, ChecksumCheck};
 use crate::chunk::Chunk;
 use crate::error::WireError;
 use crate::header::{CommonHeader, COMMON_HEADER_LEN};
-use crate::tlv::RawChunks;
+use crate::tlv::{check_chunks, RawChunks};
 use bytes::Bytes;
 
 /// A received SCTP packet whose header, checksum and chunk framing have
@@ -54,14 +54,11 @@ impl Packet {
                 }
             }
         }
-        let packet = Packet { header, datagram };
-        if packet.body().is_empty() {
+        if datagram.len() == COMMON_HEADER_LEN {
             return Err(WireError::NoChunks);
         }
-        for chunk in packet.raw_chunks() {
-            chunk?;
-        }
-        Ok(packet)
+        check_chunks(&datagram, COMMON_HEADER_LEN)?;
+        Ok(Packet { header, datagram })
     }
 
     /// The common header.
@@ -74,23 +71,18 @@ impl Packet {
         &self.datagram
     }
 
-    /// The bytes after the common header.
-    fn body(&self) -> Bytes {
-        self.datagram.slice(COMMON_HEADER_LEN..)
-    }
-
     /// The chunks, cut out but not decoded. Their framing was checked by
     /// [`Packet::decode`], so the iterator yields no error for a packet
     /// built by it.
-    pub fn raw_chunks(&self) -> RawChunks {
-        RawChunks::new(self.body(), COMMON_HEADER_LEN)
+    pub fn raw_chunks(&self) -> RawChunks<'_> {
+        RawChunks::new(&self.datagram, COMMON_HEADER_LEN)
     }
 
     /// The chunks, each decoded into its typed form. A chunk that fails to
     /// decode yields an error and iteration goes on with the next one, so
     /// the caller decides, as RFC 9260 asks per chunk type, whether the
     /// rest of the packet is still processed.
-    pub fn chunks(&self) -> impl Iterator<Item = Result<Chunk, WireError>> {
+    pub fn chunks(&self) -> impl Iterator<Item = Result<Chunk, WireError>> + '_ {
         self.raw_chunks().map(|raw| raw.and_then(Chunk::decode))
     }
 }

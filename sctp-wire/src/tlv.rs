@@ -10,6 +10,7 @@ use crate::types::{CauseCode, ChunkType, ParamType};
 use bytes::{BufMut, Bytes, BytesMut};
 use std::fmt;
 use std::marker::PhantomData;
+use std::ops::Range;
 
 /// `len` rounded up to a multiple of four (RFC 9260 §3.2: chunks and
 /// parameters are padded to 4-byte boundaries).
@@ -77,36 +78,49 @@ pub struct RawTlv {
     pub offset: usize,
 }
 
-/// One element cut out by [`TlvWalker`]: the first two header bytes (type,
-/// or type and flags), the value, and the element's offset in the packet.
-type Cut = ([u8; 2], Bytes, usize);
+/// One element found by [`TlvWalker`]: the first two header bytes (type,
+/// or type and flags), where its value lies in the walked buffer, and the
+/// element's offset in the packet.
+type Cut = ([u8; 2], Range<usize>, usize);
 
 /// Walks a buffer of padded TLVs with 4-byte headers, checking every length.
+/// It holds only positions, so checking a packet's framing touches no
+/// reference count.
 ///
 /// The last element may omit its padding: RFC 9260 §3.2 asks receivers to
 /// accept a chunk whether or not its final padding is counted.
 #[derive(Clone, Debug)]
 struct TlvWalker {
-    buf: Bytes,
     pos: usize,
+    end: usize,
     base: usize,
 }
 
 impl TlvWalker {
-    /// The next element: its first two header bytes, value and offset.
-    fn next_with<E: Fn([u8; 2]) -> Element>(
+    /// Walks `buf[start..]`, whose first byte sits at `base` in the packet.
+    fn new(start: usize, end: usize, base: usize) -> Self {
+        TlvWalker {
+            pos: start,
+            end,
+            base: base.wrapping_sub(start),
+        }
+    }
+
+    /// The next element of `buf` (the buffer given to every call).
+    fn next_in<E: Fn([u8; 2]) -> Element>(
         &mut self,
+        buf: &[u8],
         element: E,
     ) -> Option<Result<Cut, WireError>> {
-        let rest = self.buf.len() - self.pos;
+        let at = self.pos;
+        let rest = self.end - at;
         if rest == 0 {
             return None;
         }
-        let offset = self.base + self.pos;
-        let at = self.pos;
+        let offset = self.base.wrapping_add(at);
         if rest < 4 {
-            self.pos = self.buf.len();
-            let head = [self.buf[at], if rest > 1 { self.buf[at + 1] } else { 0 }];
+            self.pos = self.end;
+            let head = [buf[at], if rest > 1 { buf[at + 1] } else { 0 }];
             return Some(Err(WireError::Truncated {
                 element: element(head),
                 offset,
@@ -114,10 +128,10 @@ impl TlvWalker {
                 available: rest,
             }));
         }
-        let head = [self.buf[at], self.buf[at + 1]];
-        let length = u16::from_be_bytes([self.buf[at + 2], self.buf[at + 3]]) as usize;
+        let head = [buf[at], buf[at + 1]];
+        let length = u16::from_be_bytes([buf[at + 2], buf[at + 3]]) as usize;
         if length < 4 {
-            self.pos = self.buf.len();
+            self.pos = self.end;
             return Some(Err(WireError::TooShort {
                 element: element(head),
                 offset,
@@ -126,7 +140,7 @@ impl TlvWalker {
             }));
         }
         if length > rest {
-            self.pos = self.buf.len();
+            self.pos = self.end;
             return Some(Err(WireError::Truncated {
                 element: element(head),
                 offset,
@@ -134,41 +148,51 @@ impl TlvWalker {
                 available: rest,
             }));
         }
-        let value = self.buf.slice(at + 4..at + length);
-        self.pos = (at + padded(length)).min(self.buf.len());
-        Some(Ok((head, value, offset)))
+        self.pos = (at + padded(length)).min(self.end);
+        Some(Ok((head, at + 4..at + length, offset)))
     }
 }
 
-/// Iterator over the chunks of a packet body; see [`crate::Packet::raw_chunks`].
+/// Checks the framing of the chunks in `datagram[start..]` without
+/// allocating or slicing.
+pub(crate) fn check_chunks(datagram: &[u8], start: usize) -> Result<(), WireError> {
+    let mut walker = TlvWalker::new(start, datagram.len(), start);
+    while let Some(cut) = walker.next_in(datagram, chunk_element) {
+        cut?;
+    }
+    Ok(())
+}
+
+fn chunk_element(head: [u8; 2]) -> Element {
+    Element::Chunk(ChunkType(head[0]))
+}
+
+/// Iterator over the chunks of a packet; see [`crate::Packet::raw_chunks`].
 #[derive(Clone, Debug)]
-pub struct RawChunks {
+pub struct RawChunks<'a> {
+    datagram: &'a Bytes,
     walker: TlvWalker,
 }
 
-impl RawChunks {
-    pub(crate) fn new(body: Bytes, base: usize) -> Self {
+impl<'a> RawChunks<'a> {
+    /// The chunks of `datagram` from byte `start` on.
+    pub(crate) fn new(datagram: &'a Bytes, start: usize) -> Self {
         RawChunks {
-            walker: TlvWalker {
-                buf: body,
-                pos: 0,
-                base,
-            },
+            datagram,
+            walker: TlvWalker::new(start, datagram.len(), start),
         }
     }
 }
 
-impl Iterator for RawChunks {
+impl Iterator for RawChunks<'_> {
     type Item = Result<RawChunk, WireError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let item = self
-            .walker
-            .next_with(|head| Element::Chunk(ChunkType(head[0])))?;
-        Some(item.map(|(head, value, offset)| RawChunk {
+        let item = self.walker.next_in(self.datagram, chunk_element)?;
+        Some(item.map(|(head, range, offset)| RawChunk {
             kind: ChunkType(head[0]),
             flags: head[1],
-            value,
+            value: self.datagram.slice(range),
             offset,
         }))
     }
@@ -177,6 +201,7 @@ impl Iterator for RawChunks {
 /// Iterator over a run of parameters or error causes.
 #[derive(Clone, Debug)]
 pub(crate) struct RawTlvs {
+    buf: Bytes,
     walker: TlvWalker,
     is_cause: bool,
 }
@@ -185,7 +210,8 @@ impl RawTlvs {
     /// Parameters in `buf`, whose first byte sits at `base` in the packet.
     pub(crate) fn params(buf: Bytes, base: usize) -> Self {
         RawTlvs {
-            walker: TlvWalker { buf, pos: 0, base },
+            walker: TlvWalker::new(0, buf.len(), base),
+            buf,
             is_cause: false,
         }
     }
@@ -193,7 +219,8 @@ impl RawTlvs {
     /// Error causes in `buf`, whose first byte sits at `base` in the packet.
     pub(crate) fn causes(buf: Bytes, base: usize) -> Self {
         RawTlvs {
-            walker: TlvWalker { buf, pos: 0, base },
+            walker: TlvWalker::new(0, buf.len(), base),
+            buf,
             is_cause: true,
         }
     }
@@ -204,7 +231,7 @@ impl Iterator for RawTlvs {
 
     fn next(&mut self) -> Option<Self::Item> {
         let is_cause = self.is_cause;
-        let item = self.walker.next_with(|head| {
+        let item = self.walker.next_in(&self.buf, |head| {
             let kind = u16::from_be_bytes(head);
             if is_cause {
                 Element::Cause(CauseCode(kind))
@@ -212,9 +239,9 @@ impl Iterator for RawTlvs {
                 Element::Param(ParamType(kind))
             }
         })?;
-        Some(item.map(|(head, value, offset)| RawTlv {
+        Some(item.map(|(head, range, offset)| RawTlv {
             kind: u16::from_be_bytes(head),
-            value,
+            value: self.buf.slice(range),
             offset,
         }))
     }

@@ -25,7 +25,8 @@ fn datagram(body: &[u8]) -> Bytes {
 
 fn first_chunk(body: &[u8]) -> Result<Chunk, WireError> {
     let packet = Packet::decode(datagram(body), ChecksumCheck::Required)?;
-    packet.chunks().next().expect("one chunk")
+    let first = packet.chunks().next().expect("one chunk");
+    first
 }
 
 #[test]

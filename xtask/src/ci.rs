@@ -30,8 +30,16 @@ const STEPS: &[Step] = &[
         run: test,
     },
     Step {
+        name: "doc",
+        run: doc,
+    },
+    Step {
         name: "tshark",
         run: tshark,
+    },
+    Step {
+        name: "fuzz-smoke",
+        run: fuzz_smoke,
     },
 ];
 
@@ -145,6 +153,25 @@ fn test() -> Result {
     util::run(util::cargo().args(["test", "--workspace"]))
 }
 
+/// Rustdoc with warnings denied: broken intra-doc links fail CI.
+fn doc() -> Result {
+    util::run(util::cargo().env("RUSTDOCFLAGS", "-D warnings").args([
+        "doc",
+        "--workspace",
+        "--no-deps",
+    ]))
+}
+
 fn tshark() -> Result {
     crate::tshark::run(&crate::tshark::Args::default())
+}
+
+/// A short cargo-fuzz run of the packet decoder, so the fuzz target keeps
+/// building and its seed corpus keeps passing; `cargo xtask fuzz wire
+/// --seconds N` runs it for longer.
+fn fuzz_smoke() -> Result {
+    crate::fuzz::run(&crate::fuzz::Args {
+        target: crate::fuzz::Target::Wire,
+        seconds: 30,
+    })
 }

@@ -6,10 +6,12 @@
 //! cargo xtask tshark   # Wireshark's verdict on the packets we encode
 //! cargo xtask demo     # decode the golden captures and sample packets
 //! cargo xtask bench    # the sctp-wire benchmarks
+//! cargo xtask fuzz wire --seconds N   # cargo-fuzz on packet decoding
 //! ```
 
 mod ci;
 mod demo;
+mod fuzz;
 mod tshark;
 mod util;
 
@@ -35,6 +37,8 @@ enum Command {
     Tshark(tshark::Args),
     /// Decode the golden captures and the example's own packets, and print them.
     Demo,
+    /// Fuzz a target with cargo-fuzz, seeded with the golden captures.
+    Fuzz(fuzz::Args),
     /// Run `cargo bench -p sctp-wire`, passing the extra arguments through.
     Bench {
         /// Arguments for `cargo bench` (after `--`, for the bench harness).
@@ -48,6 +52,7 @@ fn main() -> ExitCode {
         Command::Ci => ci::run(),
         Command::Tshark(args) => tshark::run(&args),
         Command::Demo => demo::run(),
+        Command::Fuzz(args) => fuzz::run(&args),
         Command::Bench { args } => {
             util::run(util::cargo().args(["bench", "-p", "sctp-wire"]).args(args))
         }

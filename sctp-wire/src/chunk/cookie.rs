@@ -30,9 +30,7 @@ impl CookieEcho {
         buf.put_slice(&self.cookie);
     }
 
-    pub(crate) fn decode(value: &Bytes) -> Self {
-        CookieEcho {
-            cookie: value.clone(),
-        }
+    pub(crate) fn decode(value: Bytes) -> Self {
+        CookieEcho { cookie: value }
     }
 }

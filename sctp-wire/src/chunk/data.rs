@@ -23,7 +23,7 @@ use crate::error::WireError;
 use crate::serial::{Ppid, Ssn, StreamId, Tsn};
 use crate::tlv::{be16, be32};
 use crate::types::ChunkType;
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 
 pub(crate) const FLAG_IMMEDIATE: u8 = 0x08;
 pub(crate) const FLAG_UNORDERED: u8 = 0x04;
@@ -80,18 +80,26 @@ impl DataChunk {
         buf.put_slice(&self.payload);
     }
 
-    pub(crate) fn decode(flags: u8, value: &Bytes, offset: usize) -> Result<Self, WireError> {
+    pub(crate) fn decode(flags: u8, mut value: Bytes, offset: usize) -> Result<Self, WireError> {
         need(ChunkType::DATA, value.len(), offset, 12)?;
+        let (tsn, stream_id, ssn, ppid) = (
+            Tsn(be32(&value, 0)),
+            StreamId(be16(&value, 4)),
+            Ssn(be16(&value, 6)),
+            Ppid(be32(&value, 8)),
+        );
+        // The payload is the rest of the chunk's slice of the datagram.
+        value.advance(12);
         Ok(DataChunk {
-            tsn: Tsn(be32(value, 0)),
-            stream_id: StreamId(be16(value, 4)),
-            ssn: Ssn(be16(value, 6)),
-            ppid: Ppid(be32(value, 8)),
+            tsn,
+            stream_id,
+            ssn,
+            ppid,
             unordered: flags & FLAG_UNORDERED != 0,
             beginning: flags & FLAG_BEGINNING != 0,
             ending: flags & FLAG_ENDING != 0,
             immediate_sack: flags & FLAG_IMMEDIATE != 0,
-            payload: value.slice(12..),
+            payload: value,
         })
     }
 }

@@ -26,7 +26,7 @@ use crate::error::WireError;
 use crate::serial::{Fsn, Mid, Ppid, StreamId, Tsn};
 use crate::tlv::{be16, be32};
 use crate::types::ChunkType;
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 
 /// Which fragment of a message an I-DATA chunk carries.
 ///
@@ -109,23 +109,30 @@ impl IDataChunk {
         buf.put_slice(&self.payload);
     }
 
-    pub(crate) fn decode(flags: u8, value: &Bytes, offset: usize) -> Result<Self, WireError> {
+    pub(crate) fn decode(flags: u8, mut value: Bytes, offset: usize) -> Result<Self, WireError> {
         need(ChunkType::I_DATA, value.len(), offset, 16)?;
-        let word = be32(value, 12);
+        let word = be32(&value, 12);
         let fragment = if flags & FLAG_BEGINNING != 0 {
             IDataFragment::First { ppid: Ppid(word) }
         } else {
             IDataFragment::Later { fsn: Fsn(word) }
         };
+        let (tsn, stream_id, mid) = (
+            Tsn(be32(&value, 0)),
+            StreamId(be16(&value, 4)),
+            Mid(be32(&value, 8)),
+        );
+        // The payload is the rest of the chunk's slice of the datagram.
+        value.advance(16);
         Ok(IDataChunk {
-            tsn: Tsn(be32(value, 0)),
-            stream_id: StreamId(be16(value, 4)),
-            mid: Mid(be32(value, 8)),
+            tsn,
+            stream_id,
+            mid,
             fragment,
             unordered: flags & FLAG_UNORDERED != 0,
             ending: flags & FLAG_ENDING != 0,
             immediate_sack: flags & FLAG_IMMEDIATE != 0,
-            payload: value.slice(16..),
+            payload: value,
         })
     }
 }

@@ -111,13 +111,13 @@ pub(crate) fn need(
     Ok(())
 }
 
-/// Checks that a chunk value is empty (SHUTDOWN ACK, COOKIE ACK).
-fn empty(raw: &RawChunk) -> Result<(), WireError> {
-    if !raw.value.is_empty() {
+/// Checks that a chunk value is empty (SHUTDOWN ACK, COOKIE ACK, SHUTDOWN COMPLETE).
+fn empty(kind: ChunkType, value: &Bytes, offset: usize) -> Result<(), WireError> {
+    if !value.is_empty() {
         return Err(WireError::BadLength {
-            element: Element::Chunk(raw.kind),
-            offset: raw.offset,
-            length: raw.value.len() + 4,
+            element: Element::Chunk(kind),
+            offset,
+            length: value.len() + 4,
             reason: "this chunk has no value, so its length must be 4",
         });
     }
@@ -132,44 +132,41 @@ impl Chunk {
         let RawChunk {
             kind,
             flags,
-            ref value,
+            value,
             offset,
         } = raw;
         Ok(match kind {
+            // User data moves into the chunk, sliced without a reference count touch.
             ChunkType::DATA => Chunk::Data(DataChunk::decode(flags, value, offset)?),
-            ChunkType::INIT => Chunk::Init(Init::decode(kind, value, offset)?),
-            ChunkType::INIT_ACK => Chunk::InitAck(Init::decode(kind, value, offset)?),
-            ChunkType::SACK => Chunk::Sack(Sack::decode(value, offset)?),
-            ChunkType::HEARTBEAT => Chunk::Heartbeat(Heartbeat::decode(kind, value, offset)?),
+            ChunkType::INIT => Chunk::Init(Init::decode(kind, &value, offset)?),
+            ChunkType::INIT_ACK => Chunk::InitAck(Init::decode(kind, &value, offset)?),
+            ChunkType::SACK => Chunk::Sack(Sack::decode(&value, offset)?),
+            ChunkType::HEARTBEAT => Chunk::Heartbeat(Heartbeat::decode(kind, &value, offset)?),
             ChunkType::HEARTBEAT_ACK => {
-                Chunk::HeartbeatAck(Heartbeat::decode(kind, value, offset)?)
+                Chunk::HeartbeatAck(Heartbeat::decode(kind, &value, offset)?)
             }
-            ChunkType::ABORT => Chunk::Abort(Abort::decode(flags, value, offset)?),
-            ChunkType::SHUTDOWN => Chunk::Shutdown(Shutdown::decode(value, offset)?),
+            ChunkType::ABORT => Chunk::Abort(Abort::decode(flags, &value, offset)?),
+            ChunkType::SHUTDOWN => Chunk::Shutdown(Shutdown::decode(&value, offset)?),
             ChunkType::SHUTDOWN_ACK => {
-                empty(&raw)?;
+                empty(kind, &value, offset)?;
                 Chunk::ShutdownAck
             }
-            ChunkType::ERROR => Chunk::Error(OperationError::decode(value, offset)?),
+            ChunkType::ERROR => Chunk::Error(OperationError::decode(&value, offset)?),
             ChunkType::COOKIE_ECHO => Chunk::CookieEcho(CookieEcho::decode(value)),
             ChunkType::COOKIE_ACK => {
-                empty(&raw)?;
+                empty(kind, &value, offset)?;
                 Chunk::CookieAck
             }
             ChunkType::SHUTDOWN_COMPLETE => {
-                empty(&raw)?;
+                empty(kind, &value, offset)?;
                 Chunk::ShutdownComplete(ShutdownComplete::from_flags(flags))
             }
-            ChunkType::FORWARD_TSN => Chunk::ForwardTsn(ForwardTsn::decode(value, offset)?),
-            ChunkType::RE_CONFIG => Chunk::Reconfig(Reconfig::decode(value, offset)?),
+            ChunkType::FORWARD_TSN => Chunk::ForwardTsn(ForwardTsn::decode(&value, offset)?),
+            ChunkType::RE_CONFIG => Chunk::Reconfig(Reconfig::decode(&value, offset)?),
             ChunkType::I_DATA => Chunk::IData(IDataChunk::decode(flags, value, offset)?),
-            ChunkType::I_FORWARD_TSN => Chunk::IForwardTsn(IForwardTsn::decode(value, offset)?),
+            ChunkType::I_FORWARD_TSN => Chunk::IForwardTsn(IForwardTsn::decode(&value, offset)?),
             ChunkType::PAD => Chunk::Pad(Pad::decode(value)),
-            _ => Chunk::Unknown {
-                kind,
-                flags,
-                value: raw.value,
-            },
+            _ => Chunk::Unknown { kind, flags, value },
         })
     }
 

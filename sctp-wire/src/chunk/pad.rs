@@ -39,9 +39,7 @@ impl Pad {
         buf.put_slice(&self.padding);
     }
 
-    pub(crate) fn decode(value: &Bytes) -> Self {
-        Pad {
-            padding: value.clone(),
-        }
+    pub(crate) fn decode(value: Bytes) -> Self {
+        Pad { padding: value }
     }
 }

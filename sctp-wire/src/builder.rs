@@ -98,6 +98,12 @@ impl PacketBuilder {
             return Err(BuildError::MustBeAlone { chunk: kind });
         }
         let len = chunk.encoded_len();
+        if len > usize::from(u16::MAX) {
+            return Err(BuildError::ChunkTooLong {
+                chunk: kind,
+                length: len,
+            });
+        }
         // RFC 9260 §6.10: the MTU bounds the packet with every chunk padded.
         let needed = chunk.padded_len();
         if COMMON_HEADER_LEN + needed > self.mtu {

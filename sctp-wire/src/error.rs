@@ -116,6 +116,16 @@ pub enum BuildError {
         /// Room left below the MTU.
         remaining: usize,
     },
+    /// The chunk is longer than its 16-bit Length field can say (RFC 9260 §3.2).
+    #[error(
+        "{chunk} chunk of {length} bytes exceeds the 65535 bytes its Length field can express"
+    )]
+    ChunkTooLong {
+        /// The chunk that was refused.
+        chunk: ChunkType,
+        /// Its length, header included.
+        length: usize,
+    },
     /// The chunk cannot fit even in an empty packet of this MTU.
     #[error("{chunk} chunk of {needed} bytes exceeds the MTU of {mtu} bytes")]
     ChunkTooLarge {

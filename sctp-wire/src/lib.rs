@@ -79,9 +79,9 @@ pub use builder::{PacketBuilder, MIN_MTU};
 pub use cause::ErrorCause;
 pub use checksum::{crc32c, crc32c_is_accelerated, crc32c_software, ChecksumCheck, ChecksumMode};
 pub use chunk::{
-    Abort, Chunk, ChunkEncode, CookieEcho, DataChunk, ForwardTsn, ForwardTsnStream, GapAckBlock,
-    Heartbeat, IDataChunk, IDataFragment, IForwardTsn, IForwardTsnStream, Init, OperationError,
-    Pad, Reconfig, Sack, Shutdown, ShutdownComplete,
+    Abort, Chunk, ChunkEncode, CookieEcho, DataChunk, ForwardTsn, ForwardTsnChunk, ForwardTsnEntry,
+    ForwardTsnStream, GapAckBlock, Heartbeat, IDataChunk, IDataFragment, IForwardTsn,
+    IForwardTsnStream, Init, OperationError, Pad, Reconfig, Sack, Shutdown, ShutdownComplete,
 };
 pub use error::{BuildError, Element, WireError};
 pub use header::{CommonHeader, COMMON_HEADER_LEN};

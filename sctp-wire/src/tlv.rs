@@ -25,6 +25,11 @@ pub const fn padded(len: usize) -> usize {
 /// and value, without the padding that follows it. `encode` appends exactly
 /// that many bytes; containers pad between elements and the packet builder
 /// pads every chunk.
+///
+/// Length fields are 16 bits wide: an element longer than 65 535 bytes has
+/// no valid encoding. [`crate::PacketBuilder::push`] refuses such a chunk
+/// with a typed error; calling `encode` on one directly writes a wrong
+/// Length field (and trips a debug assertion).
 pub trait Encode {
     /// The element's Length field: header plus value, padding excluded.
     fn encoded_len(&self) -> usize;

@@ -67,6 +67,20 @@ fn bundler_counts_padded_chunk_sizes_against_the_mtu() {
 }
 
 #[test]
+fn a_chunk_too_long_for_its_length_field_is_refused() {
+    // RFC 9260 §3.2: Chunk Length is a 16-bit field.
+    let err = builder(1 << 20).push(&data(65_535 - 16 + 1)).unwrap_err();
+    assert_eq!(
+        err,
+        BuildError::ChunkTooLong {
+            chunk: ChunkType::DATA,
+            length: 65_536
+        }
+    );
+    assert!(builder(1 << 20).push(&data(65_535 - 16)).is_ok());
+}
+
+#[test]
 fn a_chunk_larger_than_the_mtu_is_refused_outright() {
     let err = builder(100).push(&data(100)).unwrap_err();
     assert_eq!(

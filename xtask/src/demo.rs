@@ -41,16 +41,7 @@ pub(crate) fn run() -> Result {
         .map(|f| f.strip_prefix(util::root()).unwrap_or(f).to_path_buf())
         .collect();
     util::run(
-        util::cargo()
-            .args([
-                "run",
-                "--quiet",
-                "-p",
-                "sctp-wire",
-                "--example",
-                "decode",
-                "--",
-            ])
+        util::wire_example("decode")
             .args(["--verbose", "--builtin"])
             .args(relative),
     )

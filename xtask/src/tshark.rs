@@ -270,19 +270,7 @@ pub(crate) fn run(args: &Args) -> Result {
             let dir = util::target_dir().join("tshark");
             std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
             let pcap = dir.join("ours.pcap");
-            util::run(
-                util::cargo()
-                    .args([
-                        "run",
-                        "--quiet",
-                        "-p",
-                        "sctp-wire",
-                        "--example",
-                        "pcap",
-                        "--",
-                    ])
-                    .arg(&pcap),
-            )?;
+            util::run(util::wire_example("pcap").arg(&pcap))?;
             pcap
         }
     };

@@ -32,6 +32,13 @@ pub(crate) fn cargo() -> Command {
     cmd
 }
 
+/// `cargo run` of one of sctp-wire's examples; the caller adds its arguments.
+pub(crate) fn wire_example(name: &str) -> Command {
+    let mut cmd = cargo();
+    cmd.args(["run", "--quiet", "-p", "sctp-wire", "--example", name, "--"]);
+    cmd
+}
+
 /// The command line of `cmd`, for messages.
 pub(crate) fn display(cmd: &Command) -> String {
     let mut words: Vec<String> = cmd

@@ -21,6 +21,7 @@ use crate::serial::{Ssn, StreamId, Tsn};
 use crate::tlv::{be16, be32, Packed, PackedList};
 use crate::types::ChunkType;
 use bytes::{BufMut, Bytes, BytesMut};
+use std::fmt;
 
 /// One stream entry of a FORWARD TSN: the highest SSN skipped on an
 /// ordered stream.
@@ -46,16 +47,44 @@ impl Packed for ForwardTsnStream {
     }
 }
 
-/// A FORWARD TSN chunk.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ForwardTsn {
-    /// The receiver moves its cumulative TSN to this value.
-    pub new_cum_tsn: Tsn,
-    /// Ordered streams whose SSNs the skipped TSNs carried.
-    pub streams: PackedList<ForwardTsnStream>,
+/// A stream entry of a forward-TSN chunk: [`ForwardTsnStream`] for FORWARD
+/// TSN, [`crate::IForwardTsnStream`] for I-FORWARD TSN.
+pub trait ForwardTsnEntry: Packed {
+    /// The chunk type that carries this kind of entry.
+    const CHUNK: ChunkType;
+    /// What the chunk's length must be, for the error message.
+    const LENGTH_RULE: &'static str;
 }
 
-impl ForwardTsn {
+impl ForwardTsnEntry for ForwardTsnStream {
+    const CHUNK: ChunkType = ChunkType::FORWARD_TSN;
+    const LENGTH_RULE: &'static str = "must be 8 + 4 × stream entries";
+}
+
+/// A FORWARD TSN or I-FORWARD TSN chunk: the two share one layout, a new
+/// cumulative TSN followed by fixed-size stream entries, and differ in the
+/// entry type `E`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ForwardTsnChunk<E> {
+    /// The receiver moves its cumulative TSN to this value.
+    pub new_cum_tsn: Tsn,
+    /// The streams whose messages the skipped TSNs carried.
+    pub streams: PackedList<E>,
+}
+
+/// A FORWARD TSN chunk (RFC 3758 §3.2): ordered streams and their skipped SSNs.
+pub type ForwardTsn = ForwardTsnChunk<ForwardTsnStream>;
+
+impl<E: ForwardTsnEntry + fmt::Debug> fmt::Debug for ForwardTsnChunk<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(E::CHUNK.name().unwrap_or("FORWARD TSN"))
+            .field("new_cum_tsn", &self.new_cum_tsn)
+            .field("streams", &self.streams)
+            .finish()
+    }
+}
+
+impl<E: ForwardTsnEntry> ForwardTsnChunk<E> {
     pub(crate) fn value_len(&self) -> usize {
         4 + self.streams.byte_len()
     }
@@ -66,14 +95,14 @@ impl ForwardTsn {
     }
 
     pub(crate) fn decode(value: &Bytes, offset: usize) -> Result<Self, WireError> {
-        need(ChunkType::FORWARD_TSN, value.len(), offset, 4)?;
+        need(E::CHUNK, value.len(), offset, 4)?;
         let streams = PackedList::from_bytes(value.slice(4..)).ok_or(WireError::BadLength {
-            element: Element::Chunk(ChunkType::FORWARD_TSN),
+            element: Element::Chunk(E::CHUNK),
             offset,
             length: value.len() + 4,
-            reason: "must be 8 + 4 × stream entries",
+            reason: E::LENGTH_RULE,
         })?;
-        Ok(ForwardTsn {
+        Ok(ForwardTsnChunk {
             new_cum_tsn: Tsn(be32(value, 0)),
             streams,
         })

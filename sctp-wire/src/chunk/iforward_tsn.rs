@@ -17,12 +17,11 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use super::need;
-use crate::error::{Element, WireError};
-use crate::serial::{Mid, StreamId, Tsn};
-use crate::tlv::{be16, be32, Packed, PackedList};
+use super::forward_tsn::{ForwardTsnChunk, ForwardTsnEntry};
+use crate::serial::{Mid, StreamId};
+use crate::tlv::{be16, be32, Packed};
 use crate::types::ChunkType;
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{BufMut, BytesMut};
 
 /// One entry of an I-FORWARD TSN: the highest MID skipped on a stream,
 /// for its ordered or its unordered messages.
@@ -52,36 +51,11 @@ impl Packed for IForwardTsnStream {
     }
 }
 
-/// An I-FORWARD TSN chunk.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct IForwardTsn {
-    /// The receiver moves its cumulative TSN to this value.
-    pub new_cum_tsn: Tsn,
-    /// Streams whose messages the skipped TSNs carried.
-    pub streams: PackedList<IForwardTsnStream>,
+impl ForwardTsnEntry for IForwardTsnStream {
+    const CHUNK: ChunkType = ChunkType::I_FORWARD_TSN;
+    const LENGTH_RULE: &'static str = "must be 8 + 8 × stream entries";
 }
 
-impl IForwardTsn {
-    pub(crate) fn value_len(&self) -> usize {
-        4 + self.streams.byte_len()
-    }
-
-    pub(crate) fn encode_value(&self, buf: &mut BytesMut) {
-        buf.put_u32(self.new_cum_tsn.0);
-        buf.put_slice(self.streams.as_bytes());
-    }
-
-    pub(crate) fn decode(value: &Bytes, offset: usize) -> Result<Self, WireError> {
-        need(ChunkType::I_FORWARD_TSN, value.len(), offset, 4)?;
-        let streams = PackedList::from_bytes(value.slice(4..)).ok_or(WireError::BadLength {
-            element: Element::Chunk(ChunkType::I_FORWARD_TSN),
-            offset,
-            length: value.len() + 4,
-            reason: "must be 8 + 8 × stream entries",
-        })?;
-        Ok(IForwardTsn {
-            new_cum_tsn: Tsn(be32(value, 0)),
-            streams,
-        })
-    }
-}
+/// An I-FORWARD TSN chunk (RFC 8260 §2.3.1): streams and the highest MID
+/// skipped on each, for ordered or unordered messages.
+pub type IForwardTsn = ForwardTsnChunk<IForwardTsnStream>;

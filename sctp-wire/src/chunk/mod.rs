@@ -19,7 +19,7 @@ pub use abort::Abort;
 pub use cookie::CookieEcho;
 pub use data::DataChunk;
 pub use error::OperationError;
-pub use forward_tsn::{ForwardTsn, ForwardTsnStream};
+pub use forward_tsn::{ForwardTsn, ForwardTsnChunk, ForwardTsnEntry, ForwardTsnStream};
 pub use heartbeat::Heartbeat;
 pub use idata::{IDataChunk, IDataFragment};
 pub use iforward_tsn::{IForwardTsn, IForwardTsnStream};

@@ -1,0 +1,724 @@
+//! The association state machine: the four-way handshake (RFC 9260 §5.1),
+//! verification tags (§8.5), unrecognized chunks (§3.2), heartbeats
+//! (§8.3) and ABORT (§9.1).
+
+use crate::config::Config;
+use crate::cookie::{CookieContents, CookieError};
+use crate::random::{any_u32, nonzero_u32, RandomSource};
+use crate::timer::{BackoffTimer, Expiry};
+use bytes::Bytes;
+use sctp_wire::{
+    Abort, ChecksumCheck, ChecksumMode, Chunk, CommonHeader, CookieEcho, ErrorCause, Heartbeat,
+    Init, OperationError, Packet, PacketBuilder, Param, ParamType, Tsn,
+};
+use std::collections::VecDeque;
+use std::fmt;
+use std::time::Instant;
+use tracing::{debug, trace};
+
+/// Which side of the handshake an association plays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Sends the INIT.
+    Client,
+    /// Waits for an INIT and keeps no state until a valid COOKIE ECHO.
+    Server,
+}
+
+/// The association's state, as RFC 9260 §4 names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// No association: a server waiting for an INIT, or a finished one.
+    Closed,
+    /// INIT sent, waiting for the INIT ACK.
+    CookieWait,
+    /// COOKIE ECHO sent, waiting for the COOKIE ACK.
+    CookieEchoed,
+    /// The handshake is done.
+    Established,
+}
+
+/// Why an association closed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CloseReason {
+    /// INIT or COOKIE ECHO went unanswered Max.Init.Retransmits times
+    /// (RFC 9260 §5.1 A and C).
+    HandshakeTimeout,
+    /// The peer sent an ABORT, with these causes.
+    PeerAbort(Vec<ErrorCause>),
+    /// This side aborted, with this reason.
+    LocalAbort(String),
+    /// The peer broke the protocol and was sent an ABORT with this cause.
+    ProtocolError(ErrorCause),
+}
+
+impl fmt::Display for CloseReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CloseReason::HandshakeTimeout => f.write_str("handshake timed out"),
+            CloseReason::PeerAbort(causes) if causes.is_empty() => {
+                f.write_str("aborted by the peer")
+            }
+            CloseReason::PeerAbort(causes) => write!(f, "aborted by the peer: {causes:?}"),
+            CloseReason::LocalAbort(reason) => write!(f, "aborted locally: {reason}"),
+            CloseReason::ProtocolError(cause) => write!(f, "protocol error: {cause:?}"),
+        }
+    }
+}
+
+/// Something the user should know; see [`Association::poll_event`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The handshake completed: the association is established.
+    Connected,
+    /// The association is closed and will send nothing more.
+    Closed(CloseReason),
+}
+
+/// Counters of what the association received and dropped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Datagrams handed to [`Association::handle_datagram`].
+    pub datagrams_received: u64,
+    /// Datagrams produced by [`Association::poll_transmit`].
+    pub datagrams_sent: u64,
+    /// Dropped: not a valid SCTP packet (length, framing or checksum).
+    pub dropped_malformed: u64,
+    /// Dropped: wrong ports or verification tag (RFC 9260 §8.5).
+    pub dropped_out_of_association: u64,
+    /// Dropped: INIT, INIT ACK or SHUTDOWN COMPLETE bundled with other
+    /// chunks (RFC 9260 §6.10), or a chunk that arrived in a state where
+    /// RFC 9260 §5 says to discard it.
+    pub dropped_unexpected: u64,
+    /// Chunks whose layout did not decode.
+    pub chunks_malformed: u64,
+    /// Chunks of a type this association does not know (RFC 9260 §3.2).
+    pub chunks_unrecognized: u64,
+    /// State cookies that failed authentication (RFC 9260 §5.1.5).
+    pub cookies_invalid: u64,
+    /// Chunks of a type the association does not handle yet.
+    pub chunks_unhandled: u64,
+}
+
+/// What the peer told us in its INIT or INIT ACK.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Peer {
+    tag: u32,
+    initial_tsn: u32,
+    a_rwnd: u32,
+    /// Negotiated stream counts: (outbound, inbound), RFC 9260 §5.1.1.
+    streams: (u16, u16),
+}
+
+enum Phase {
+    Closed,
+    CookieWait { init: Init },
+    CookieEchoed { cookie: Bytes },
+    Established,
+}
+
+/// A sans-IO SCTP association.
+///
+/// It reads no clock and no socket: the caller passes datagrams and the
+/// time in and takes datagrams, the next timeout and events out.
+///
+/// - **Inputs:** [`handle_datagram`](Self::handle_datagram) for each
+///   received SCTP packet (the UDP or DTLS payload),
+///   [`handle_timeout`](Self::handle_timeout) when the time from
+///   [`poll_timeout`](Self::poll_timeout) has come (an early or repeated
+///   call is harmless).
+/// - **Commands:** [`abort`](Self::abort).
+/// - **Outputs**, polled after every input or command: first
+///   [`poll_transmit`](Self::poll_transmit) until `None`, then
+///   [`poll_event`](Self::poll_event) until `None`, then
+///   [`poll_timeout`](Self::poll_timeout).
+///
+/// Time must never go backwards between calls.
+///
+/// This release establishes, monitors and aborts associations; user data,
+/// SACK and shutdown come next (see the crate docs).
+pub struct Association {
+    config: Config,
+    role: Role,
+    random: Box<dyn RandomSource>,
+    secret: [u8; 32],
+    epoch: Instant,
+    phase: Phase,
+    /// Our verification tag, once chosen (a server chooses it per INIT ACK
+    /// and keeps it once a cookie is accepted).
+    my_tag: u32,
+    my_initial_tsn: u32,
+    peer: Option<Peer>,
+    t1: BackoffTimer,
+    transmits: VecDeque<Bytes>,
+    events: VecDeque<Event>,
+    stats: Stats,
+}
+
+impl fmt::Debug for Association {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Association")
+            .field("role", &self.role)
+            .field("state", &self.state())
+            .field("my_tag", &format_args!("{:#010x}", self.my_tag))
+            .field("peer", &self.peer)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Association {
+    /// A client association: its INIT is ready in
+    /// [`poll_transmit`](Self::poll_transmit) at once (RFC 9260 §5.1 A).
+    pub fn client(config: Config, now: Instant, random: Box<dyn RandomSource>) -> Self {
+        let mut a = Self::new(config, Role::Client, now, random);
+        a.my_tag = nonzero_u32(a.random.as_mut());
+        a.my_initial_tsn = any_u32(a.random.as_mut());
+        let init = Init {
+            initiate_tag: a.my_tag,
+            a_rwnd: a.config.max_receive_buffer,
+            outbound_streams: a.config.outbound_streams,
+            inbound_streams: a.config.inbound_streams,
+            initial_tsn: Tsn(a.my_initial_tsn),
+            params: Vec::new(),
+        };
+        // RFC 9260 §8.5.1: the packet carrying INIT has verification tag 0.
+        a.send(0, &[Chunk::Init(init.clone())]);
+        a.t1.start(now);
+        a.phase = Phase::CookieWait { init };
+        debug!(tag = a.my_tag, "INIT sent, COOKIE-WAIT");
+        a
+    }
+
+    /// A server association, waiting for an INIT. It answers INITs
+    /// without keeping state and builds the association from a valid
+    /// COOKIE ECHO (RFC 9260 §5.1.3).
+    pub fn server(config: Config, now: Instant, random: Box<dyn RandomSource>) -> Self {
+        Self::new(config, Role::Server, now, random)
+    }
+
+    fn new(config: Config, role: Role, now: Instant, mut random: Box<dyn RandomSource>) -> Self {
+        let mut secret = [0u8; 32];
+        random.fill_bytes(&mut secret);
+        let t1 = BackoffTimer::new(
+            config.rto_initial,
+            config.rto_max,
+            config.max_init_retransmits,
+        );
+        Association {
+            config,
+            role,
+            random,
+            secret,
+            epoch: now,
+            phase: Phase::Closed,
+            my_tag: 0,
+            my_initial_tsn: 0,
+            peer: None,
+            t1,
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+            stats: Stats::default(),
+        }
+    }
+
+    /// The current state.
+    pub fn state(&self) -> State {
+        match self.phase {
+            Phase::Closed => State::Closed,
+            Phase::CookieWait { .. } => State::CookieWait,
+            Phase::CookieEchoed { .. } => State::CookieEchoed,
+            Phase::Established => State::Established,
+        }
+    }
+
+    /// The role given at construction.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Counters of received, sent and dropped traffic.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// Our verification tag (0 for a server before its handshake).
+    pub fn local_verification_tag(&self) -> u32 {
+        self.my_tag
+    }
+
+    /// The peer's verification tag, once known.
+    pub fn peer_verification_tag(&self) -> Option<u32> {
+        self.peer.map(|p| p.tag)
+    }
+
+    /// The peer's initial TSN, once known.
+    pub fn peer_initial_tsn(&self) -> Option<Tsn> {
+        self.peer.map(|p| Tsn(p.initial_tsn))
+    }
+
+    /// Our initial TSN (0 for a server before its handshake).
+    pub fn local_initial_tsn(&self) -> Tsn {
+        Tsn(self.my_initial_tsn)
+    }
+
+    /// The receiver window the peer advertised in its INIT or INIT ACK.
+    pub fn peer_a_rwnd(&self) -> Option<u32> {
+        self.peer.map(|p| p.a_rwnd)
+    }
+
+    /// The negotiated (outbound, inbound) stream counts, once known: each
+    /// side sends on at most as many streams as the other accepts
+    /// (RFC 9260 §5.1.1).
+    pub fn streams(&self) -> Option<(u16, u16)> {
+        self.peer.map(|p| p.streams)
+    }
+
+    /// The next datagram to send, if any.
+    pub fn poll_transmit(&mut self, _now: Instant) -> Option<Bytes> {
+        let datagram = self.transmits.pop_front()?;
+        self.stats.datagrams_sent += 1;
+        Some(datagram)
+    }
+
+    /// The next event, if any.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) should next be called.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.t1.deadline()
+    }
+
+    /// Runs the timers that are due at `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        match self.t1.expire(now) {
+            None => {}
+            Some(Expiry::GiveUp) => {
+                // RFC 9260 §5.1 A and C: after Max.Init.Retransmits the
+                // handshake is aborted and the user told.
+                debug!(
+                    "handshake gave up after {} retransmissions",
+                    self.config.max_init_retransmits
+                );
+                self.close(CloseReason::HandshakeTimeout);
+            }
+            Some(Expiry::Retransmit) => match &self.phase {
+                // RFC 9260 §5.1 A: T1-init expiry retransmits the INIT.
+                Phase::CookieWait { init } => {
+                    let init = Chunk::Init(init.clone());
+                    trace!("T1-init expired, INIT again");
+                    self.send(0, &[init]);
+                }
+                // RFC 9260 §5.1 C: T1-cookie expiry retransmits the COOKIE ECHO.
+                Phase::CookieEchoed { cookie } => {
+                    let echo = Chunk::CookieEcho(CookieEcho {
+                        cookie: cookie.clone(),
+                    });
+                    trace!("T1-cookie expired, COOKIE ECHO again");
+                    self.send_to_peer(&[echo]);
+                }
+                Phase::Closed | Phase::Established => self.t1.stop(),
+            },
+        }
+    }
+
+    /// Aborts the association: an ABORT with a User-Initiated Abort cause
+    /// carrying `reason` goes to the peer (RFC 9260 §9.1), and the
+    /// association closes. Does nothing on a closed association.
+    pub fn abort(&mut self, reason: &str) {
+        if matches!(self.phase, Phase::Closed) {
+            return;
+        }
+        if self.peer.is_some() {
+            let abort = Chunk::Abort(Abort {
+                tag_reflected: false,
+                causes: vec![ErrorCause::user_initiated_abort(reason)],
+            });
+            self.send_to_peer(&[abort]);
+        }
+        self.close(CloseReason::LocalAbort(reason.to_owned()));
+    }
+
+    /// Processes one received SCTP packet. Anything malformed, or outside
+    /// this association, is counted in [`stats`](Self::stats) and dropped.
+    pub fn handle_datagram(&mut self, now: Instant, datagram: Bytes) {
+        self.stats.datagrams_received += 1;
+        let packet = match Packet::decode(datagram, ChecksumCheck::Required) {
+            Ok(p) => p,
+            Err(e) => {
+                trace!(%e, "dropped a malformed packet");
+                self.stats.dropped_malformed += 1;
+                return;
+            }
+        };
+        let header = *packet.header();
+        if header.dst_port != self.config.local_port || header.src_port != self.config.remote_port {
+            self.stats.dropped_out_of_association += 1;
+            return;
+        }
+        let mut chunks = Vec::new();
+        for chunk in packet.chunks() {
+            match chunk {
+                Ok(c) => chunks.push(c),
+                Err(e) => {
+                    // The rest of the packet cannot be trusted either.
+                    trace!(%e, "malformed chunk, rest of packet dropped");
+                    self.stats.chunks_malformed += 1;
+                    break;
+                }
+            }
+        }
+        // RFC 9260 §6.10: INIT, INIT ACK and SHUTDOWN COMPLETE travel alone.
+        if chunks.len() > 1
+            && chunks.iter().any(|c| {
+                matches!(
+                    c,
+                    Chunk::Init(_) | Chunk::InitAck(_) | Chunk::ShutdownComplete(_)
+                )
+            })
+        {
+            self.stats.dropped_unexpected += 1;
+            return;
+        }
+        let Some(first) = chunks.first() else { return };
+        if !self.verification_tag_ok(header.verification_tag, first) {
+            trace!(
+                tag = header.verification_tag,
+                "wrong verification tag, dropped"
+            );
+            self.stats.dropped_out_of_association += 1;
+            return;
+        }
+        for chunk in chunks {
+            trace!(%chunk, "chunk in");
+            if !self.handle_chunk(now, header.verification_tag, chunk) {
+                break;
+            }
+        }
+    }
+
+    /// RFC 9260 §8.5 and §8.5.1: which verification tag a packet must
+    /// carry depends on its first chunk.
+    fn verification_tag_ok(&self, tag: u32, first: &Chunk) -> bool {
+        match first {
+            // §8.5.1 A: an INIT carries 0.
+            Chunk::Init(_) => tag == 0,
+            // §8.5.1 B: an ABORT carries our tag, or with the T bit the
+            // peer's own tag reflected.
+            Chunk::Abort(a) if a.tag_reflected => self.peer.is_some_and(|p| p.tag == tag),
+            // §5.1.5: a server checks a COOKIE ECHO's tag against the
+            // cookie it issued, once the cookie is authenticated.
+            Chunk::CookieEcho(_) if matches!(self.phase, Phase::Closed) => true,
+            // §8.5: everything else carries our tag.
+            _ => self.my_tag != 0 && tag == self.my_tag,
+        }
+    }
+
+    /// Handles one chunk; `false` stops processing the rest of the packet.
+    fn handle_chunk(&mut self, now: Instant, tag: u32, chunk: Chunk) -> bool {
+        match chunk {
+            Chunk::Init(init) => self.on_init(now, init),
+            Chunk::InitAck(init_ack) => self.on_init_ack(now, init_ack),
+            Chunk::CookieEcho(echo) => self.on_cookie_echo(now, tag, echo),
+            Chunk::CookieAck => self.on_cookie_ack(),
+            Chunk::Abort(abort) => {
+                // RFC 9260 §9.1: an ABORT ends the association at once.
+                if !matches!(self.phase, Phase::Closed) {
+                    debug!(causes = ?abort.causes, "ABORT received");
+                    self.close(CloseReason::PeerAbort(abort.causes));
+                }
+                false
+            }
+            Chunk::Heartbeat(hb) if matches!(self.phase, Phase::Established) => {
+                // RFC 9260 §8.3: answer with the Heartbeat Info unchanged.
+                self.send_to_peer(&[Chunk::HeartbeatAck(Heartbeat { info: hb.info })]);
+                true
+            }
+            Chunk::Error(error) => {
+                debug!(causes = ?error.causes, "ERROR received");
+                true
+            }
+            Chunk::Unknown { kind, flags, value } => {
+                self.stats.chunks_unrecognized += 1;
+                // RFC 9260 §3.2: the two upper bits of the type decide.
+                let action = kind.unrecognized_action();
+                if action.reports() && self.peer.is_some() {
+                    let raw = sctp_wire::RawChunk {
+                        kind,
+                        flags,
+                        value,
+                        offset: 0,
+                    };
+                    let cause = ErrorCause::unrecognized_chunk(&raw);
+                    self.send_to_peer(&[Chunk::Error(OperationError {
+                        causes: vec![cause],
+                    })]);
+                }
+                action.skips()
+            }
+            _ => {
+                self.stats.chunks_unhandled += 1;
+                true
+            }
+        }
+    }
+
+    fn on_init(&mut self, now: Instant, init: Init) -> bool {
+        if !matches!(self.phase, Phase::Closed) || self.role != Role::Server {
+            // Handshake collisions (RFC 9260 §5.2) are not handled yet.
+            self.stats.dropped_unexpected += 1;
+            return false;
+        }
+        // RFC 9260 §3.3.2: an INIT with Initiate Tag 0 is discarded.
+        if init.initiate_tag == 0 {
+            self.stats.dropped_unexpected += 1;
+            return false;
+        }
+        // RFC 9260 §3.3.2: zero inbound or outbound streams is answered
+        // with an ABORT.
+        if init.outbound_streams == 0 || init.inbound_streams == 0 {
+            let abort = Chunk::Abort(Abort {
+                tag_reflected: false,
+                causes: vec![ErrorCause::InvalidMandatoryParameter],
+            });
+            self.send(init.initiate_tag, &[abort]);
+            return false;
+        }
+        let mut unrecognized = Vec::new();
+        for param in &init.params {
+            match param {
+                // RFC 9260 §3.3.2.1: Host Name Address is no longer
+                // supported; the INIT is answered with an ABORT carrying
+                // an Unresolvable Address cause.
+                Param::HostNameAddress(_) => {
+                    let abort = Chunk::Abort(Abort {
+                        tag_reflected: false,
+                        causes: vec![ErrorCause::unresolvable_address(param)],
+                    });
+                    self.send(init.initiate_tag, &[abort]);
+                    return false;
+                }
+                Param::Unknown { kind, .. } => {
+                    // RFC 9260 §3.2.1: the upper bits decide whether to go
+                    // on and whether to report the parameter.
+                    let action = kind.unrecognized_action();
+                    if action.reports() {
+                        unrecognized.push(Param::unrecognized_parameter(param));
+                    }
+                    if !action.skips() {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        // RFC 9260 §5.1.3: a fresh tag and TSN for each INIT ACK, kept
+        // only in the cookie.
+        let my_tag = nonzero_u32(self.random.as_mut());
+        let my_tsn = any_u32(self.random.as_mut());
+        let contents = CookieContents {
+            my_tag,
+            peer_tag: init.initiate_tag,
+            my_initial_tsn: my_tsn,
+            peer_initial_tsn: init.initial_tsn.0,
+            peer_a_rwnd: init.a_rwnd,
+            // RFC 9260 §5.1.1: each side sends on at most as many streams
+            // as the other accepts.
+            outbound_streams: self.config.outbound_streams.min(init.inbound_streams),
+            inbound_streams: self.config.inbound_streams.min(init.outbound_streams),
+            created_ms: self.now_ms(now),
+            lifetime_ms: u32::try_from(self.config.cookie_lifetime.as_millis()).unwrap_or(u32::MAX),
+        };
+        let mut params = vec![Param::StateCookie(Bytes::from(contents.seal(&self.secret)))];
+        params.extend(unrecognized);
+        let init_ack = Init {
+            initiate_tag: my_tag,
+            a_rwnd: self.config.max_receive_buffer,
+            outbound_streams: self.config.outbound_streams,
+            inbound_streams: self.config.inbound_streams,
+            initial_tsn: Tsn(my_tsn),
+            params,
+        };
+        trace!(peer_tag = init.initiate_tag, "INIT answered, no state kept");
+        // RFC 9260 §8.5.1: the INIT ACK carries the INIT's Initiate Tag.
+        self.send(init.initiate_tag, &[Chunk::InitAck(init_ack)]);
+        false
+    }
+
+    fn on_init_ack(&mut self, now: Instant, init_ack: Init) -> bool {
+        // RFC 9260 §5.2.3: an INIT ACK outside COOKIE-WAIT is discarded.
+        if !matches!(self.phase, Phase::CookieWait { .. }) {
+            self.stats.dropped_unexpected += 1;
+            return false;
+        }
+        let cookie = init_ack.params.iter().find_map(|p| match p {
+            Param::StateCookie(c) => Some(c.clone()),
+            _ => None,
+        });
+        let peer = Peer {
+            tag: init_ack.initiate_tag,
+            initial_tsn: init_ack.initial_tsn.0,
+            a_rwnd: init_ack.a_rwnd,
+            // RFC 9260 §5.1.1: each side sends on at most as many streams
+            // as the other accepts.
+            streams: (
+                self.config.outbound_streams.min(init_ack.inbound_streams),
+                self.config.inbound_streams.min(init_ack.outbound_streams),
+            ),
+        };
+        let Some(cookie) = cookie else {
+            // RFC 9260 §5.1 B, §3.3.10.2: an INIT ACK without a State
+            // Cookie is answered with an ABORT naming the missing parameter.
+            let cause = ErrorCause::MissingMandatoryParameter {
+                missing: [ParamType::STATE_COOKIE].into(),
+            };
+            self.peer = Some(peer);
+            self.send_to_peer(&[Chunk::Abort(Abort {
+                tag_reflected: false,
+                causes: vec![cause.clone()],
+            })]);
+            self.close(CloseReason::ProtocolError(cause));
+            return false;
+        };
+        if init_ack.initiate_tag == 0 {
+            self.stats.dropped_unexpected += 1;
+            return false;
+        }
+        self.peer = Some(peer);
+        // RFC 9260 §5.1 C: send the cookie back, stop T1-init and start
+        // T1-cookie.
+        self.send_to_peer(&[Chunk::CookieEcho(CookieEcho {
+            cookie: cookie.clone(),
+        })]);
+        self.t1.start(now);
+        self.phase = Phase::CookieEchoed { cookie };
+        debug!(peer_tag = peer.tag, "COOKIE ECHO sent, COOKIE-ECHOED");
+        false
+    }
+
+    fn on_cookie_echo(&mut self, now: Instant, tag: u32, echo: CookieEcho) -> bool {
+        let contents = match CookieContents::open(&echo.cookie, &self.secret, self.now_ms(now)) {
+            Ok(c) => c,
+            Err(CookieError::Invalid) => {
+                // RFC 9260 §5.1.5 step 2: a cookie that fails
+                // authentication is discarded silently.
+                self.stats.cookies_invalid += 1;
+                return false;
+            }
+            Err(CookieError::Stale {
+                staleness,
+                peer_tag,
+            }) => {
+                // RFC 9260 §5.1.5 step 3: a stale cookie is answered with
+                // an ERROR carrying a Stale Cookie cause.
+                let staleness_us = u32::try_from(staleness.as_micros()).unwrap_or(u32::MAX);
+                self.stats.dropped_unexpected += 1;
+                if matches!(self.phase, Phase::Closed) {
+                    // The cookie is authentic, so its peer tag can address
+                    // the answer.
+                    let error = Chunk::Error(OperationError {
+                        causes: vec![ErrorCause::StaleCookie { staleness_us }],
+                    });
+                    self.send(peer_tag, &[error]);
+                }
+                return false;
+            }
+        };
+        match self.phase {
+            Phase::Closed if self.role == Role::Server && self.peer.is_none() => {
+                // RFC 9260 §5.1.5 step 4 / §8.5: the packet must carry the
+                // tag this server chose for the cookie.
+                if tag != contents.my_tag {
+                    self.stats.dropped_out_of_association += 1;
+                    return false;
+                }
+                self.my_tag = contents.my_tag;
+                self.my_initial_tsn = contents.my_initial_tsn;
+                self.peer = Some(Peer {
+                    tag: contents.peer_tag,
+                    initial_tsn: contents.peer_initial_tsn,
+                    a_rwnd: contents.peer_a_rwnd,
+                    streams: (contents.outbound_streams, contents.inbound_streams),
+                });
+                self.phase = Phase::Established;
+                // RFC 9260 §5.1 D: answer with a COOKIE ACK.
+                self.send_to_peer(&[Chunk::CookieAck]);
+                self.events.push_back(Event::Connected);
+                debug!(
+                    tag = self.my_tag,
+                    peer_tag = contents.peer_tag,
+                    "cookie accepted, ESTABLISHED"
+                );
+                true
+            }
+            // RFC 9260 §5.2.4 case D: both tags match an established
+            // association; the COOKIE ACK was lost, so send it again.
+            Phase::Established
+                if contents.my_tag == self.my_tag
+                    && Some(contents.peer_tag) == self.peer_verification_tag() =>
+            {
+                self.send_to_peer(&[Chunk::CookieAck]);
+                true
+            }
+            _ => {
+                // The other cases of RFC 9260 §5.2.4 are not handled yet.
+                self.stats.dropped_unexpected += 1;
+                false
+            }
+        }
+    }
+
+    fn on_cookie_ack(&mut self) -> bool {
+        // RFC 9260 §5.1 E: COOKIE ACK in COOKIE-ECHOED completes the
+        // handshake; elsewhere it is discarded (§5.2.5).
+        if !matches!(self.phase, Phase::CookieEchoed { .. }) {
+            self.stats.dropped_unexpected += 1;
+            return true;
+        }
+        self.t1.stop();
+        self.phase = Phase::Established;
+        self.events.push_back(Event::Connected);
+        debug!("COOKIE ACK received, ESTABLISHED");
+        true
+    }
+
+    fn close(&mut self, reason: CloseReason) {
+        self.t1.stop();
+        self.phase = Phase::Closed;
+        self.events.push_back(Event::Closed(reason));
+    }
+
+    /// Milliseconds since this association was created: the cookie clock.
+    fn now_ms(&self, now: Instant) -> u64 {
+        u64::try_from(now.saturating_duration_since(self.epoch).as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn send_to_peer(&mut self, chunks: &[Chunk]) {
+        let tag = self.peer.map_or(0, |p| p.tag);
+        self.send(tag, chunks);
+    }
+
+    /// Queues one packet holding `chunks`, sent with verification tag `tag`.
+    fn send(&mut self, tag: u32, chunks: &[Chunk]) {
+        let header = CommonHeader::new(self.config.local_port, self.config.remote_port, tag);
+        let mut builder = match PacketBuilder::new(header, self.config.mtu) {
+            Ok(b) => b,
+            Err(e) => {
+                debug!(%e, "cannot build a packet");
+                return;
+            }
+        };
+        for chunk in chunks {
+            trace!(%chunk, "chunk out");
+            if let Err(e) = builder.push(chunk) {
+                debug!(%e, "chunk left out of the packet");
+            }
+        }
+        if !builder.is_empty() {
+            self.transmits
+                .push_back(builder.finish(ChecksumMode::Crc32c));
+        }
+    }
+}

@@ -2,14 +2,18 @@
 //! verification tags (§8.5), unrecognized chunks (§3.2), heartbeats
 //! (§8.3) and ABORT (§9.1).
 
+mod transfer;
+
+pub use transfer::{ReceivedMessage, SendError, TransferStats};
+
 use crate::config::Config;
 use crate::cookie::{CookieContents, CookieError};
 use crate::random::{any_u32, nonzero_u32, RandomSource};
 use crate::timer::{BackoffTimer, Expiry};
 use bytes::Bytes;
 use sctp_wire::{
-    Abort, ChecksumCheck, ChecksumMode, Chunk, CommonHeader, CookieEcho, ErrorCause, Heartbeat,
-    Init, OperationError, Packet, PacketBuilder, Param, ParamType, Tsn,
+    Abort, ChecksumCheck, ChecksumMode, Chunk, ChunkType, CommonHeader, CookieEcho, ErrorCause,
+    Heartbeat, Init, OperationError, Packet, PacketBuilder, Param, ParamType, Tsn,
 };
 use std::collections::VecDeque;
 use std::fmt;
@@ -50,6 +54,9 @@ pub enum CloseReason {
     LocalAbort(String),
     /// The peer broke the protocol and was sent an ABORT with this cause.
     ProtocolError(ErrorCause),
+    /// Data went unacknowledged through Association.Max.Retrans
+    /// consecutive T3-rtx expiries (RFC 9260 §8.1).
+    PeerUnreachable,
 }
 
 impl fmt::Display for CloseReason {
@@ -62,6 +69,7 @@ impl fmt::Display for CloseReason {
             CloseReason::PeerAbort(causes) => write!(f, "aborted by the peer: {causes:?}"),
             CloseReason::LocalAbort(reason) => write!(f, "aborted locally: {reason}"),
             CloseReason::ProtocolError(cause) => write!(f, "protocol error: {cause:?}"),
+            CloseReason::PeerUnreachable => f.write_str("peer unreachable"),
         }
     }
 }
@@ -71,6 +79,9 @@ impl fmt::Display for CloseReason {
 pub enum Event {
     /// The handshake completed: the association is established.
     Connected,
+    /// Whole messages wait to be read with [`Association::read`]; sent
+    /// when the first arrives after the queue was empty.
+    Readable,
     /// The association is closed and will send nothing more.
     Closed(CloseReason),
 }
@@ -98,6 +109,12 @@ pub struct Stats {
     pub cookies_invalid: u64,
     /// Chunks of a type the association does not handle yet.
     pub chunks_unhandled: u64,
+    /// DATA chunks dropped, unacknowledged, for lack of receive buffer.
+    pub data_dropped_no_buffer: u64,
+    /// DATA chunks acknowledged but refused by reassembly: inconsistent
+    /// with what was already delivered (an SSN already used, fragments
+    /// that disagree) or part of an abandoned message.
+    pub data_refused: u64,
 }
 
 /// What the peer told us in its INIT or INIT ACK.
@@ -115,6 +132,16 @@ enum Phase {
     CookieWait { init: Init },
     CookieEchoed { cookie: Bytes },
     Established,
+}
+
+/// What INIT and INIT ACK announce: FORWARD TSN is understood (RFC 3758
+/// §3.1, and in the Supported Extensions list of RFC 5061 §4.2.7, which is
+/// all pion/sctp looks at), so a peer may send with partial reliability.
+fn supported_extensions() -> Vec<Param> {
+    vec![
+        Param::ForwardTsnSupported,
+        Param::SupportedExtensions([ChunkType::FORWARD_TSN].into()),
+    ]
 }
 
 /// A sans-IO SCTP association.
@@ -135,8 +162,9 @@ enum Phase {
 ///
 /// Time must never go backwards between calls.
 ///
-/// This release establishes, monitors and aborts associations; user data,
-/// SACK and shutdown come next (see the crate docs).
+/// This release establishes associations, carries user messages reliably
+/// and aborts; shutdown, partial reliability and stream reset come next
+/// (see the crate docs).
 pub struct Association {
     config: Config,
     role: Role,
@@ -150,6 +178,7 @@ pub struct Association {
     my_initial_tsn: u32,
     peer: Option<Peer>,
     t1: BackoffTimer,
+    transfer: Option<transfer::Transfer>,
     transmits: VecDeque<Bytes>,
     events: VecDeque<Event>,
     stats: Stats,
@@ -180,10 +209,10 @@ impl Association {
             outbound_streams: a.config.outbound_streams,
             inbound_streams: a.config.inbound_streams,
             initial_tsn: Tsn(a.my_initial_tsn),
-            params: Vec::new(),
+            params: supported_extensions(),
         };
         // RFC 9260 §8.5.1: the packet carrying INIT has verification tag 0.
-        a.send(0, &[Chunk::Init(init.clone())]);
+        a.send_packet(0, &[Chunk::Init(init.clone())]);
         a.t1.start(now);
         a.phase = Phase::CookieWait { init };
         debug!(tag = a.my_tag, "INIT sent, COOKIE-WAIT");
@@ -216,6 +245,7 @@ impl Association {
             my_initial_tsn: 0,
             peer: None,
             t1,
+            transfer: None,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             stats: Stats::default(),
@@ -275,7 +305,12 @@ impl Association {
     }
 
     /// The next datagram to send, if any.
-    pub fn poll_transmit(&mut self, _now: Instant) -> Option<Bytes> {
+    pub fn poll_transmit(&mut self, now: Instant) -> Option<Bytes> {
+        if self.transmits.is_empty() {
+            // Commands such as `read` change what is owed to the peer (a
+            // reopened window); packets are built when asked for.
+            self.flush(now);
+        }
         let datagram = self.transmits.pop_front()?;
         self.stats.datagrams_sent += 1;
         Some(datagram)
@@ -288,11 +323,15 @@ impl Association {
 
     /// When [`handle_timeout`](Self::handle_timeout) should next be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.t1.deadline()
+        [self.t1.deadline(), self.transfer_timeout()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Runs the timers that are due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.transfer_handle_timeout(now);
         match self.t1.expire(now) {
             None => {}
             Some(Expiry::GiveUp) => {
@@ -309,7 +348,7 @@ impl Association {
                 Phase::CookieWait { init } => {
                     let init = Chunk::Init(init.clone());
                     trace!("T1-init expired, INIT again");
-                    self.send(0, &[init]);
+                    self.send_packet(0, &[init]);
                 }
                 // RFC 9260 §5.1 C: T1-cookie expiry retransmits the COOKIE ECHO.
                 Phase::CookieEchoed { cookie } => {
@@ -391,12 +430,33 @@ impl Association {
             self.stats.dropped_out_of_association += 1;
             return;
         }
+        let mut had_data = false;
+        let mut immediate = false;
         for chunk in chunks {
             trace!(%chunk, "chunk in");
-            if !self.handle_chunk(now, header.verification_tag, chunk) {
+            let go_on = match chunk {
+                Chunk::Data(data) if matches!(self.phase, Phase::Established) => {
+                    had_data = true;
+                    self.on_data(data, &mut immediate)
+                }
+                Chunk::Sack(sack) if matches!(self.phase, Phase::Established) => {
+                    self.on_sack(now, sack);
+                    true
+                }
+                Chunk::ForwardTsn(forward) if matches!(self.phase, Phase::Established) => {
+                    self.on_forward_tsn(forward);
+                    true
+                }
+                chunk => self.handle_chunk(now, header.verification_tag, chunk),
+            };
+            if !go_on {
                 break;
             }
         }
+        if had_data {
+            self.data_packet_done(now, immediate);
+        }
+        self.flush(now);
     }
 
     /// RFC 9260 §8.5 and §8.5.1: which verification tag a packet must
@@ -483,7 +543,7 @@ impl Association {
                 tag_reflected: false,
                 causes: vec![ErrorCause::InvalidMandatoryParameter],
             });
-            self.send(init.initiate_tag, &[abort]);
+            self.send_packet(init.initiate_tag, &[abort]);
             return false;
         }
         let mut unrecognized = Vec::new();
@@ -497,7 +557,7 @@ impl Association {
                         tag_reflected: false,
                         causes: vec![ErrorCause::unresolvable_address(param)],
                     });
-                    self.send(init.initiate_tag, &[abort]);
+                    self.send_packet(init.initiate_tag, &[abort]);
                     return false;
                 }
                 Param::Unknown { kind, .. } => {
@@ -532,6 +592,7 @@ impl Association {
             lifetime_ms: u32::try_from(self.config.cookie_lifetime.as_millis()).unwrap_or(u32::MAX),
         };
         let mut params = vec![Param::StateCookie(Bytes::from(contents.seal(&self.secret)))];
+        params.extend(supported_extensions());
         params.extend(unrecognized);
         let init_ack = Init {
             initiate_tag: my_tag,
@@ -543,7 +604,7 @@ impl Association {
         };
         trace!(peer_tag = init.initiate_tag, "INIT answered, no state kept");
         // RFC 9260 §8.5.1: the INIT ACK carries the INIT's Initiate Tag.
-        self.send(init.initiate_tag, &[Chunk::InitAck(init_ack)]);
+        self.send_packet(init.initiate_tag, &[Chunk::InitAck(init_ack)]);
         false
     }
 
@@ -621,7 +682,7 @@ impl Association {
                     let error = Chunk::Error(OperationError {
                         causes: vec![ErrorCause::StaleCookie { staleness_us }],
                     });
-                    self.send(peer_tag, &[error]);
+                    self.send_packet(peer_tag, &[error]);
                 }
                 return false;
             }
@@ -643,6 +704,12 @@ impl Association {
                     streams: (contents.outbound_streams, contents.inbound_streams),
                 });
                 self.phase = Phase::Established;
+                self.transfer = Some(transfer::Transfer::new(
+                    self,
+                    contents.peer_a_rwnd,
+                    contents.peer_initial_tsn,
+                    (contents.outbound_streams, contents.inbound_streams),
+                ));
                 // RFC 9260 §5.1 D: answer with a COOKIE ACK.
                 self.send_to_peer(&[Chunk::CookieAck]);
                 self.events.push_back(Event::Connected);
@@ -679,6 +746,14 @@ impl Association {
         }
         self.t1.stop();
         self.phase = Phase::Established;
+        if let Some(peer) = self.peer {
+            self.transfer = Some(transfer::Transfer::new(
+                self,
+                peer.a_rwnd,
+                peer.initial_tsn,
+                peer.streams,
+            ));
+        }
         self.events.push_back(Event::Connected);
         debug!("COOKIE ACK received, ESTABLISHED");
         true
@@ -697,11 +772,11 @@ impl Association {
 
     fn send_to_peer(&mut self, chunks: &[Chunk]) {
         let tag = self.peer.map_or(0, |p| p.tag);
-        self.send(tag, chunks);
+        self.send_packet(tag, chunks);
     }
 
     /// Queues one packet holding `chunks`, sent with verification tag `tag`.
-    fn send(&mut self, tag: u32, chunks: &[Chunk]) {
+    fn send_packet(&mut self, tag: u32, chunks: &[Chunk]) {
         let header = CommonHeader::new(self.config.local_port, self.config.remote_port, tag);
         let mut builder = match PacketBuilder::new(header, self.config.mtu) {
             Ok(b) => b,

@@ -1,10 +1,13 @@
 //! Association configuration, with the defaults of DESIGN.md §7.
 
+use sctp_cc::{CongestionControllerFactory, Rfc9260Config};
+use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How an association is set up. The defaults are RFC 9260 §16's
 /// protocol parameters, adjusted for WebRTC as DESIGN.md §7 lists.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Config {
     /// Our SCTP port (5000 for WebRTC, RFC 8841).
     pub local_port: u16,
@@ -19,15 +22,46 @@ pub struct Config {
     pub inbound_streams: u16,
     /// Receive buffer, advertised as a_rwnd (pion's `MaxReceiveBufferSize`).
     pub max_receive_buffer: u32,
-    /// RTO.Initial (RFC 9260 §16): the first T1 timeout.
+    /// Largest user message accepted by `send`, in bytes.
+    pub max_message_size: usize,
+    /// Bytes of user data that may wait to be sent; `send` refuses more.
+    pub send_buffer_size: usize,
+    /// Delay before a SACK for a lone packet (RFC 9260 §6.2: at most 500 ms).
+    pub delayed_ack: Duration,
+    /// RTO.Initial (RFC 9260 §16): the first T1 and T3 timeout.
     pub rto_initial: Duration,
+    /// RTO.Min (RFC 9260 §16).
+    pub rto_min: Duration,
     /// RTO.Max (RFC 9260 §16), the cap of every back-off (pion's `RTOMax`).
     pub rto_max: Duration,
     /// Max.Init.Retransmits (RFC 9260 §16): INIT or COOKIE ECHO
     /// retransmissions before the handshake is given up.
     pub max_init_retransmits: u32,
+    /// Association.Max.Retrans (RFC 9260 §16): consecutive T3-rtx
+    /// expiries before the peer is considered unreachable (§8.1).
+    pub association_max_retrans: u32,
     /// Valid.Cookie.Life (RFC 9260 §16).
     pub cookie_lifetime: Duration,
+    /// Builds the congestion controller (RFC 9260 §7.2 by default).
+    pub congestion: Arc<dyn CongestionControllerFactory>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("local_port", &self.local_port)
+            .field("remote_port", &self.remote_port)
+            .field("mtu", &self.mtu)
+            .field("outbound_streams", &self.outbound_streams)
+            .field("inbound_streams", &self.inbound_streams)
+            .field("max_receive_buffer", &self.max_receive_buffer)
+            .field("max_message_size", &self.max_message_size)
+            .field("send_buffer_size", &self.send_buffer_size)
+            .field("rto_initial", &self.rto_initial)
+            .field("rto_min", &self.rto_min)
+            .field("rto_max", &self.rto_max)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for Config {
@@ -39,10 +73,16 @@ impl Default for Config {
             outbound_streams: 1024,
             inbound_streams: 1024,
             max_receive_buffer: 1024 * 1024,
+            max_message_size: 65_536,
+            send_buffer_size: 1024 * 1024,
+            delayed_ack: Duration::from_millis(200),
             rto_initial: Duration::from_secs(1),
+            rto_min: Duration::from_secs(1),
             rto_max: Duration::from_secs(60),
             max_init_retransmits: 8,
+            association_max_retrans: 10,
             cookie_lifetime: Duration::from_secs(60),
+            congestion: Arc::new(Rfc9260Config::default()),
         }
     }
 }

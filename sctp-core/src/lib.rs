@@ -5,14 +5,26 @@
 //! the next timeout and events. No sockets, no threads, no clock: see
 //! [`Association`] for the contract, and DESIGN.md §4.
 //!
-//! What works so far: the four-way handshake with an HMAC-SHA256 state
-//! cookie so a server keeps no state for an INIT (RFC 9260 §5.1, §5.1.3),
-//! T1-init and T1-cookie retransmission with back-off and
-//! Max.Init.Retransmits, stream-count negotiation, verification-tag
-//! checks (§8.5), the upper-bit rules for unrecognized chunks and INIT
-//! parameters (§3.2), HEARTBEAT answers (§8.3), and ABORT in both
-//! directions (§9.1). User data, SACK, retransmission, shutdown and
-//! handshake collisions (§5.2) are the next steps.
+//! What works so far:
+//! - the four-way handshake with an HMAC-SHA256 state cookie, so a server
+//!   keeps no state for an INIT (RFC 9260 §5.1, §5.1.3); T1-init and
+//!   T1-cookie retransmission with back-off and Max.Init.Retransmits;
+//!   stream-count negotiation; verification tags (§8.5); the upper-bit
+//!   rules for unrecognized chunks and INIT parameters (§3.2);
+//! - reliable transfer: [`Association::send`] queues messages, cut into
+//!   DATA chunks as packets have room (§6.9), sent within the congestion
+//!   window of an `sctp-cc` controller, the peer's window and Max.Burst
+//!   (§6.1); [`Association::read`] returns whole messages, ordered per
+//!   stream or unordered (§6.5), from a bounded receive buffer;
+//! - SACK with gap blocks and duplicate TSNs, delayed by up to 200 ms
+//!   (§6.2); RTO per RFC 6298 (§6.3.1); T3-rtx with back-off (§6.3.3);
+//!   fast retransmit and fast recovery (§7.2.4); Karn's rule; zero-window
+//!   probing (§6.1); Association.Max.Retrans (§8.1);
+//! - received FORWARD TSN (RFC 3758 §3.6), HEARTBEAT answers (§8.3) and
+//!   ABORT in both directions (§9.1).
+//!
+//! Next: graceful shutdown, heartbeats of our own, the handshake
+//! collisions of §5.2, then the WebRTC extensions.
 //!
 //! ## Example
 //!
@@ -46,8 +58,14 @@ mod association;
 mod config;
 mod cookie;
 mod random;
+mod reassembly;
+mod rto;
+mod send;
 mod timer;
+mod tracker;
 
-pub use association::{Association, CloseReason, Event, Role, State, Stats};
+pub use association::{
+    Association, CloseReason, Event, ReceivedMessage, Role, SendError, State, Stats, TransferStats,
+};
 pub use config::Config;
 pub use random::{RandomSource, SeededRandom};

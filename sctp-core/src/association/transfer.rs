@@ -1,0 +1,683 @@
+//! Data transfer on an established association: sending user messages
+//! within the congestion and receive windows (RFC 9260 §6.1), SACK
+//! processing (§6.2.1), retransmission by T3-rtx (§6.3.3) and fast
+//! retransmit (§7.2.4), and on the receiving side acknowledgement (§6.2)
+//! and reassembly (§6.5, §6.9).
+
+use super::{Association, CloseReason, Event, Phase};
+use crate::reassembly::{Message, Reassembly};
+use crate::rto::RtoEstimator;
+use crate::send::{InFlight, SendQueue, Sent};
+use crate::tracker::{DataVerdict, ReceiveTracker};
+use bytes::Bytes;
+use sctp_cc::{AckEvent, CongestionController, CongestionEvent, PathParams, SentPacket};
+use sctp_wire::{
+    Abort, ChecksumMode, Chunk, CommonHeader, DataChunk, ErrorCause, ForwardTsn, OperationError,
+    PacketBuilder, Ppid, Sack, StreamId, Tsn,
+};
+use std::collections::VecDeque;
+use std::fmt;
+use std::time::Instant;
+use tracing::{debug, trace};
+
+/// Bytes of a DATA chunk header (RFC 9260 §3.3.1).
+const DATA_HEADER: usize = 16;
+/// Gap ack blocks put in one SACK at most.
+const MAX_GAP_BLOCKS: usize = 64;
+
+/// Why [`Association::send`] refused a message.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SendError {
+    /// The association is not established (yet, or any more).
+    #[error("the association is not established")]
+    NotEstablished,
+    /// The stream id is not below the negotiated outbound stream count.
+    #[error("stream {stream} is not open: the association has {outbound} outbound streams")]
+    InvalidStream {
+        /// The stream asked for.
+        stream: u16,
+        /// Outbound streams negotiated.
+        outbound: u16,
+    },
+    /// The message is larger than `Config::max_message_size`.
+    #[error("message of {len} bytes exceeds the maximum of {max}")]
+    MessageTooLarge {
+        /// Its length.
+        len: usize,
+        /// The configured maximum.
+        max: usize,
+    },
+    /// SCTP cannot carry an empty user message (RFC 9260 §6.2).
+    #[error("an SCTP message cannot be empty")]
+    EmptyMessage,
+    /// The send buffer is full: wait for data to be acknowledged.
+    #[error("send buffer full: {buffered} bytes waiting, {len} more would exceed {limit}")]
+    BufferFull {
+        /// Bytes already waiting.
+        buffered: usize,
+        /// The message's length.
+        len: usize,
+        /// `Config::send_buffer_size`.
+        limit: usize,
+    },
+}
+
+/// A user message received whole.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ReceivedMessage {
+    /// The stream it came on.
+    pub stream_id: StreamId,
+    /// Its payload protocol identifier.
+    pub ppid: Ppid,
+    /// Whether it was sent unordered.
+    pub unordered: bool,
+    /// The user data; for a message that fit in one packet, a slice of
+    /// the received datagram.
+    pub payload: Bytes,
+}
+
+impl fmt::Debug for ReceivedMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReceivedMessage")
+            .field("stream_id", &self.stream_id)
+            .field("ppid", &self.ppid)
+            .field("unordered", &self.unordered)
+            .field("len", &self.payload.len())
+            .finish()
+    }
+}
+
+/// The state of an established association's data transfer.
+pub(super) struct Transfer {
+    send: SendQueue,
+    inflight: InFlight,
+    /// Next TSN to assign, unwrapped to 64 bits.
+    next_tsn: u64,
+    /// The peer's cumulative TSN ack of our data, unwrapped.
+    cum_ack: u64,
+    /// Our view of the peer's receive window (RFC 9260 §6.2.1).
+    peer_rwnd: usize,
+    cc: Box<dyn CongestionController>,
+    rto: RtoEstimator,
+    t3: Option<Instant>,
+    /// Consecutive T3-rtx expiries without progress (RFC 9260 §8.1).
+    t3_expiries: u32,
+    /// Fast recovery's exit point, while in it (RFC 9260 §7.2.4).
+    recovery_exit: Option<u64>,
+    tracker: ReceiveTracker,
+    reassembly: Reassembly,
+    ready: VecDeque<Message>,
+    ready_bytes: usize,
+    /// A SACK must go out with the next packet.
+    sack_requested: bool,
+    /// The last a_rwnd we advertised.
+    advertised_rwnd: u32,
+    outbound_streams: u16,
+    inbound_streams: u16,
+}
+
+/// Numbers the association exposes about its data transfer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TransferStats {
+    /// Bytes in flight (RFC 9260 §6.1).
+    pub flight: usize,
+    /// The congestion window.
+    pub cwnd: usize,
+    /// The peer's receive window as last computed.
+    pub peer_rwnd: usize,
+    /// Bytes queued by `send` and not yet sent once.
+    pub buffered: usize,
+    /// Smoothed RTT in microseconds, once measured (RFC 9260 §6.3.1).
+    pub srtt_us: Option<u64>,
+    /// RTT variation in microseconds, once measured.
+    pub rttvar_us: Option<u64>,
+    /// DATA chunks received more than once.
+    pub duplicate_tsns_received: u64,
+}
+
+impl Transfer {
+    pub(super) fn new(
+        assoc: &Association,
+        peer_rwnd: u32,
+        peer_initial_tsn: u32,
+        streams: (u16, u16),
+    ) -> Self {
+        let config = &assoc.config;
+        let next_tsn = (1u64 << 32) + u64::from(assoc.my_initial_tsn);
+        Transfer {
+            send: SendQueue::new(streams.0),
+            inflight: InFlight::default(),
+            next_tsn,
+            cum_ack: next_tsn - 1,
+            peer_rwnd: peer_rwnd as usize,
+            cc: config.congestion.build(&PathParams {
+                mtu: config.mtu,
+                peer_rwnd: peer_rwnd as usize,
+            }),
+            rto: RtoEstimator::new(config.rto_initial, config.rto_min, config.rto_max),
+            t3: None,
+            t3_expiries: 0,
+            recovery_exit: None,
+            tracker: ReceiveTracker::new(Tsn(peer_initial_tsn), config.delayed_ack),
+            reassembly: Reassembly::new(config.max_receive_buffer as usize),
+            ready: VecDeque::new(),
+            ready_bytes: 0,
+            sack_requested: false,
+            advertised_rwnd: config.max_receive_buffer,
+            outbound_streams: streams.0,
+            inbound_streams: streams.1,
+        }
+    }
+
+    fn unwrap_tsn(&self, tsn: Tsn) -> Option<u64> {
+        let d = i64::from(Tsn(self.cum_ack as u32).distance_to(tsn));
+        self.cum_ack.checked_add_signed(d)
+    }
+
+    /// Our receive window: the buffer less what waits in reassembly or
+    /// for the user (RFC 9260 §6.2).
+    fn a_rwnd(&self, limit: u32) -> u32 {
+        let held = self.reassembly.buffered_bytes() + self.ready_bytes;
+        (limit as usize).saturating_sub(held) as u32
+    }
+}
+
+impl Association {
+    /// Queues a user message on `stream`; it is sent as the windows allow,
+    /// cut into fragments if larger than a packet (RFC 9260 §6.9).
+    pub fn send(
+        &mut self,
+        now: Instant,
+        stream: u16,
+        ppid: Ppid,
+        unordered: bool,
+        payload: Bytes,
+    ) -> Result<(), SendError> {
+        let max = self.config.max_message_size;
+        let limit = self.config.send_buffer_size;
+        let Some(t) = self
+            .transfer
+            .as_mut()
+            .filter(|_| matches!(self.phase, Phase::Established))
+        else {
+            return Err(SendError::NotEstablished);
+        };
+        if stream >= t.outbound_streams {
+            return Err(SendError::InvalidStream {
+                stream,
+                outbound: t.outbound_streams,
+            });
+        }
+        let len = payload.len();
+        if len == 0 {
+            return Err(SendError::EmptyMessage);
+        }
+        if len > max {
+            return Err(SendError::MessageTooLarge { len, max });
+        }
+        if t.send.buffered() + len > limit {
+            return Err(SendError::BufferFull {
+                buffered: t.send.buffered(),
+                len,
+                limit,
+            });
+        }
+        t.send.push(StreamId(stream), ppid, unordered, payload);
+        self.flush(now);
+        Ok(())
+    }
+
+    /// The next whole message received, in delivery order.
+    pub fn read(&mut self) -> Option<ReceivedMessage> {
+        let limit = self.config.max_receive_buffer;
+        let t = self.transfer.as_mut()?;
+        let m = t.ready.pop_front()?;
+        t.ready_bytes -= m.payload.len();
+        // Reopening a window that had shrunk below half the buffer is
+        // announced at once, so a sender stalled on a full window resumes
+        // (RFC 9260 §6.2 asks for a SACK when the window opens).
+        if t.advertised_rwnd < limit / 2 && t.a_rwnd(limit) >= limit / 2 {
+            t.sack_requested = true;
+        }
+        Some(ReceivedMessage {
+            stream_id: m.stream_id,
+            ppid: m.ppid,
+            unordered: m.unordered,
+            payload: m.payload,
+        })
+    }
+
+    /// Data-transfer figures: flight size, windows, RTT.
+    pub fn transfer_stats(&self) -> Option<TransferStats> {
+        let t = self.transfer.as_ref()?;
+        Some(TransferStats {
+            flight: t.inflight.flight,
+            cwnd: t.cc.cwnd(),
+            peer_rwnd: t.peer_rwnd,
+            buffered: t.send.buffered(),
+            srtt_us: t.rto.srtt().map(|d| d.as_micros() as u64),
+            rttvar_us: t.rto.rttvar().map(|d| d.as_micros() as u64),
+            duplicate_tsns_received: t.tracker.stats().duplicates,
+        })
+    }
+
+    /// Whether every message sent has been acknowledged.
+    pub fn all_data_acknowledged(&self) -> bool {
+        self.transfer
+            .as_ref()
+            .is_none_or(|t| t.send.is_empty() && t.inflight.is_empty())
+    }
+
+    pub(super) fn transfer_timeout(&self) -> Option<Instant> {
+        if !matches!(self.phase, Phase::Established) {
+            return None;
+        }
+        let t = self.transfer.as_ref()?;
+        [t.t3, t.tracker.sack_deadline()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Handles one DATA chunk; `false` stops processing the packet.
+    pub(super) fn on_data(&mut self, chunk: DataChunk, immediate: &mut bool) -> bool {
+        let limit = self.config.max_receive_buffer as usize;
+        let Some(t) = self.transfer.as_mut() else {
+            self.stats.chunks_unhandled += 1;
+            return true;
+        };
+        // RFC 9260 §6.2: a DATA chunk without user data is answered with
+        // an ABORT carrying a No User Data cause.
+        if chunk.payload.is_empty() {
+            let cause = ErrorCause::NoUserData { tsn: chunk.tsn };
+            let abort = Chunk::Abort(Abort {
+                tag_reflected: false,
+                causes: vec![cause.clone()],
+            });
+            self.send_to_peer(&[abort]);
+            self.close(CloseReason::ProtocolError(cause));
+            return false;
+        }
+        // No room: drop without acknowledging, the peer retransmits later
+        // (RFC 9260 §6.2); a SACK at once tells the zero-window prober the
+        // window is still closed (RFC 9260 §6.1 A).
+        if t.reassembly.buffered_bytes() + t.ready_bytes + chunk.payload.len() > limit {
+            trace!(tsn = %chunk.tsn, "receive buffer full, DATA dropped");
+            self.stats.data_dropped_no_buffer += 1;
+            t.sack_requested = true;
+            return true;
+        }
+        *immediate |= chunk.immediate_sack;
+        match t.tracker.on_data(chunk.tsn) {
+            DataVerdict::Duplicate => return true,
+            DataVerdict::OutOfWindow => {
+                self.stats.dropped_unexpected += 1;
+                return true;
+            }
+            DataVerdict::New => {}
+        }
+        // RFC 9260 §6.5: DATA on a stream that does not exist is
+        // acknowledged, reported with an Invalid Stream Identifier error,
+        // and discarded.
+        if chunk.stream_id.0 >= t.inbound_streams {
+            let error = Chunk::Error(OperationError {
+                causes: vec![ErrorCause::InvalidStreamIdentifier {
+                    stream_id: chunk.stream_id,
+                }],
+            });
+            self.send_to_peer(&[error]);
+            return true;
+        }
+        // The buffer check above leaves only refusals that acknowledge the
+        // TSN: a chunk inconsistent with what was delivered is dropped.
+        if let Err(e) = t.reassembly.insert(chunk) {
+            trace!(%e, "DATA refused by reassembly");
+            if e.acknowledge_tsn() {
+                self.stats.data_refused += 1;
+            } else {
+                self.stats.data_dropped_no_buffer += 1;
+            }
+        }
+        self.deliver_ready();
+        true
+    }
+
+    /// Moves completed messages to the read queue, with a Readable event
+    /// when the queue stops being empty.
+    fn deliver_ready(&mut self) {
+        let Some(t) = self.transfer.as_mut() else {
+            return;
+        };
+        let was_empty = t.ready.is_empty();
+        while let Some(m) = t.reassembly.pop_message() {
+            t.ready_bytes += m.payload.len();
+            t.ready.push_back(m);
+        }
+        if was_empty && !t.ready.is_empty() {
+            self.events.push_back(Event::Readable);
+        }
+    }
+
+    /// RFC 3758 §3.6: the peer abandoned messages up to a new cumulative
+    /// TSN; skip them, release their fragments, deliver what became in
+    /// order, and acknowledge.
+    pub(super) fn on_forward_tsn(&mut self, forward: ForwardTsn) {
+        let Some(t) = self.transfer.as_mut() else {
+            return;
+        };
+        t.tracker.forward_cum_tsn(forward.new_cum_tsn);
+        for entry in forward.streams.iter() {
+            t.reassembly.skip_ordered(entry.stream_id, entry.ssn);
+        }
+        t.reassembly.drop_fragments_up_to(t.tracker.cum_tsn());
+        t.sack_requested = true;
+        self.deliver_ready();
+    }
+
+    /// After a packet's chunks: lets the tracker decide when to SACK.
+    pub(super) fn data_packet_done(&mut self, now: Instant, immediate: bool) {
+        if let Some(t) = self.transfer.as_mut() {
+            t.tracker.on_packet_processed(now, immediate);
+        }
+    }
+
+    /// RFC 9260 §6.2.1: processing a received SACK.
+    pub(super) fn on_sack(&mut self, now: Instant, sack: Sack) {
+        let Some(t) = self.transfer.as_mut() else {
+            return;
+        };
+        let Some(cum) = t.unwrap_tsn(sack.cum_tsn_ack) else {
+            return;
+        };
+        // §6.2.1 D i): a SACK older than the cumulative ack point is stale.
+        if cum < t.cum_ack {
+            return;
+        }
+        // A SACK for data never sent is a protocol violation; ignore it.
+        if cum >= t.next_tsn {
+            self.stats.dropped_unexpected += 1;
+            return;
+        }
+        let in_flight_before = t.inflight.flight;
+        let cum_advanced = cum > t.cum_ack;
+        let mut rtt = None;
+        let mut cum_bytes = 0;
+        for s in t.inflight.remove_through(cum) {
+            if !s.gap_acked {
+                cum_bytes += s.len();
+            }
+            // RFC 9260 §6.3.1 C5 (Karn): only chunks sent once give RTT.
+            if !s.retransmitted && !s.gap_acked {
+                rtt = Some(now.saturating_duration_since(s.sent_at));
+            }
+        }
+        t.cum_ack = cum;
+        // Gap ack blocks: offsets from the cumulative TSN ack (§3.3.4).
+        let mut gap_bytes = 0;
+        let mut highest_newly_acked = None;
+        let mut acked_by_blocks = std::collections::BTreeSet::new();
+        for block in sack.gap_blocks.iter() {
+            if block.start == 0 || block.end < block.start {
+                continue;
+            }
+            let (lo, hi) = (cum + u64::from(block.start), cum + u64::from(block.end));
+            let keys: Vec<u64> = t.inflight.chunks.range(lo..=hi).map(|(k, _)| *k).collect();
+            for key in keys {
+                acked_by_blocks.insert(key);
+                let newly = t.inflight.update(key, |s| {
+                    let newly = !s.gap_acked;
+                    s.gap_acked = true;
+                    s.to_retransmit = false;
+                    (newly, s.len(), s.retransmitted, s.sent_at)
+                });
+                if let Some((true, len, retransmitted, sent_at)) = newly {
+                    gap_bytes += len;
+                    highest_newly_acked = Some(key);
+                    if !retransmitted {
+                        rtt = Some(now.saturating_duration_since(sent_at));
+                    }
+                }
+            }
+        }
+        // RFC 9260 §6.2.1: a chunk gap-acked before but not now was
+        // reneged: it counts as outstanding again.
+        let reneged: Vec<u64> = t
+            .inflight
+            .chunks
+            .iter()
+            .filter(|(k, s)| s.gap_acked && !acked_by_blocks.contains(k))
+            .map(|(k, _)| *k)
+            .collect();
+        for key in reneged {
+            t.inflight.update(key, |s| s.gap_acked = false);
+        }
+        // RFC 9260 §7.2.4: every chunk below the highest TSN newly
+        // acknowledged and still missing gets a miss indication; the
+        // third marks it for one fast retransmission.
+        let mut fast_loss = false;
+        if let Some(htna) = highest_newly_acked {
+            let keys: Vec<u64> = t.inflight.chunks.range(..htna).map(|(k, _)| *k).collect();
+            for key in keys {
+                let marked = t.inflight.update(key, |s| {
+                    if s.gap_acked || s.fast_done {
+                        return false;
+                    }
+                    s.misses += 1;
+                    if s.misses >= 3 {
+                        s.to_retransmit = true;
+                        s.fast = true;
+                        s.fast_done = true;
+                        return true;
+                    }
+                    false
+                });
+                fast_loss |= marked == Some(true);
+            }
+        }
+        if let Some(sample) = rtt {
+            t.rto.on_rtt_sample(sample);
+        }
+        // RFC 9260 §7.2.4: leave fast recovery once the exit point is acked.
+        if t.recovery_exit.is_some_and(|exit| cum >= exit) {
+            t.recovery_exit = None;
+            t.cc.on_recovery_exit(now);
+        }
+        t.cc.on_ack(&AckEvent {
+            now,
+            cum_acked_bytes: cum_bytes,
+            gap_acked_bytes: gap_bytes,
+            cum_tsn_advanced: cum_advanced,
+            in_flight_before,
+            in_flight_after: t.inflight.flight,
+            rtt,
+            rate: None,
+            app_limited: t.send.is_empty(),
+        });
+        if fast_loss && t.recovery_exit.is_none() {
+            // RFC 9260 §7.2.4: enter fast recovery up to the highest TSN
+            // outstanding; one window reduction for the whole recovery.
+            t.recovery_exit = Some(t.next_tsn - 1);
+            t.cc.on_congestion(now, CongestionEvent::FastRetransmit, t.inflight.flight);
+            debug!(cwnd = t.cc.cwnd(), "fast retransmit");
+        }
+        // RFC 9260 §6.2.1: peer rwnd = a_rwnd less the bytes still in flight.
+        t.peer_rwnd = (sack.a_rwnd as usize).saturating_sub(t.inflight.flight);
+        // RFC 9260 §6.3.2 R2, R3: stop T3 when all is acknowledged,
+        // restart it when the earliest outstanding TSN is acknowledged.
+        if t.inflight.is_empty() {
+            t.t3 = None;
+        } else if cum_advanced {
+            t.t3 = Some(now + t.rto.rto());
+        }
+        // RFC 9260 §6.1 A: while the peer answers zero-window probes with
+        // SACKs, the unacknowledged probes do not count as errors.
+        if cum_advanced || sack.a_rwnd == 0 {
+            t.t3_expiries = 0;
+        }
+    }
+
+    /// RFC 9260 §6.3.3: the T3-rtx timer expired.
+    pub(super) fn transfer_handle_timeout(&mut self, now: Instant) {
+        if !matches!(self.phase, Phase::Established) {
+            return;
+        }
+        let max_retrans = self.config.association_max_retrans;
+        let Some(t) = self.transfer.as_mut() else {
+            return;
+        };
+        if t.t3.is_some_and(|d| now >= d) {
+            t.t3_expiries += 1;
+            // RFC 9260 §8.1: too many consecutive expiries: the peer is
+            // unreachable.
+            if t.t3_expiries > max_retrans {
+                debug!("Association.Max.Retrans exceeded");
+                self.close(CloseReason::PeerUnreachable);
+                return;
+            }
+            // E1: the congestion controller collapses cwnd; E2: RTO backs off;
+            // E3: every outstanding chunk is retransmitted.
+            t.cc.on_congestion(now, CongestionEvent::Timeout, t.inflight.flight);
+            t.recovery_exit = None;
+            t.rto.back_off();
+            let keys: Vec<u64> = t.inflight.chunks.keys().copied().collect();
+            for key in keys {
+                t.inflight.update(key, |s| {
+                    if !s.gap_acked {
+                        s.to_retransmit = true;
+                        s.fast = false;
+                    }
+                });
+            }
+            t.t3 = Some(now + t.rto.rto());
+            debug!(rto = ?t.rto.rto(), "T3-rtx expired");
+        }
+        self.flush(now);
+    }
+
+    /// Builds packets: a SACK when one is due, then retransmissions, then
+    /// new data, within the windows (RFC 9260 §6.1) and Max.Burst.
+    pub(super) fn flush(&mut self, now: Instant) {
+        if !matches!(self.phase, Phase::Established) {
+            return;
+        }
+        let limit = self.config.max_receive_buffer;
+        let mtu = self.config.mtu;
+        let header = CommonHeader::new(
+            self.config.local_port,
+            self.config.remote_port,
+            self.peer.map_or(0, |p| p.tag),
+        );
+        let Some(t) = self.transfer.as_mut() else {
+            return;
+        };
+        let burst_limit = t.cc.burst_limit();
+        let mut fast_budget = t.cc.fast_retransmit_budget();
+        let mut sent_new = 0usize;
+        loop {
+            let Ok(mut b) = PacketBuilder::new(header, mtu) else {
+                return;
+            };
+            if t.sack_requested || t.tracker.sack_due(now) {
+                let a_rwnd = t.a_rwnd(limit);
+                let sack = t.tracker.make_sack(a_rwnd, MAX_GAP_BLOCKS);
+                if b.push(&Chunk::Sack(sack)).is_ok() {
+                    t.advertised_rwnd = a_rwnd;
+                    t.sack_requested = false;
+                }
+            }
+            let mut data_bytes = 0;
+            let mut rtx_bytes = 0;
+            // Retransmissions first (RFC 9260 §6.3.3 E3, §7.2.4): fast
+            // ones within the fast-retransmit budget, the others within cwnd.
+            let marked: Vec<u64> = t
+                .inflight
+                .chunks
+                .iter()
+                .filter(|(_, s)| s.to_retransmit)
+                .map(|(k, _)| *k)
+                .collect();
+            for key in marked {
+                let Some(s) = t.inflight.chunks.get(&key) else {
+                    continue;
+                };
+                let len = s.len();
+                let allowed = if s.fast {
+                    fast_budget >= len
+                } else {
+                    t.inflight.flight < t.cc.cwnd()
+                };
+                if !allowed || b.push(&s.chunk).is_err() {
+                    break;
+                }
+                if s.fast {
+                    fast_budget -= len;
+                }
+                t.inflight.update(key, |s| {
+                    s.to_retransmit = false;
+                    s.retransmitted = true;
+                    s.misses = 0;
+                    s.sent_at = now;
+                });
+                data_bytes += len;
+                rtx_bytes += len;
+            }
+            // New data (RFC 9260 §6.1): while less than cwnd is in flight,
+            // the peer's window has room (or nothing is in flight: the
+            // zero-window probe of rule A), and Max.Burst allows.
+            loop {
+                if t.send.is_empty() || t.inflight.flight >= t.cc.cwnd() {
+                    break;
+                }
+                if burst_limit.is_some_and(|l| sent_new >= l) {
+                    break;
+                }
+                let room = b.remaining().saturating_sub(DATA_HEADER) & !3;
+                if room == 0 {
+                    break;
+                }
+                let window = if t.inflight.flight == 0 {
+                    room.max(1)
+                } else {
+                    t.peer_rwnd.saturating_sub(t.inflight.flight)
+                };
+                if window == 0 {
+                    break;
+                }
+                let tsn = Tsn(t.next_tsn as u32);
+                let Some(chunk) = t.send.next_fragment(tsn, room.min(window)) else {
+                    break;
+                };
+                if b.push(&chunk).is_err() {
+                    break;
+                }
+                let len = chunk.payload.len();
+                t.inflight.insert(t.next_tsn, Sent::new(chunk, now));
+                t.next_tsn += 1;
+                sent_new += len;
+                data_bytes += len;
+            }
+            if b.is_empty() {
+                return;
+            }
+            if data_bytes > 0 {
+                t.cc.on_packet_sent(&SentPacket {
+                    now,
+                    bytes: data_bytes,
+                    in_flight_after: t.inflight.flight,
+                    retransmission: rtx_bytes == data_bytes,
+                    app_limited: t.send.is_empty(),
+                });
+                // RFC 9260 §6.3.2 R1: T3 runs while data is outstanding.
+                if t.t3.is_none() {
+                    t.t3 = Some(now + t.rto.rto());
+                }
+            }
+            let datagram = b.finish(ChecksumMode::Crc32c);
+            self.transmits.push_back(datagram);
+            if data_bytes == 0 {
+                return;
+            }
+        }
+    }
+}

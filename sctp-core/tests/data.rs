@@ -1,0 +1,406 @@
+//! Reliable data transfer over the pair harness: fragmentation and
+//! reassembly, ordered and unordered delivery, SACK, retransmission and
+//! the receive window (RFC 9260 §6).
+
+mod common;
+
+use bytes::Bytes;
+use common::{chunks_of, packet, Pair, Side};
+use sctp_core::{CloseReason, Config, Event, SendError, State};
+use sctp_wire::*;
+use std::time::Duration;
+
+fn established(p: &Pair) -> bool {
+    p.a.state() == State::Established && p.z.state() == State::Established
+}
+
+fn connected(a: Config, z: Config) -> Pair {
+    let mut p = Pair::new(a, z);
+    p.run_until(100, established);
+    p
+}
+
+fn message(i: usize, len: usize) -> Bytes {
+    Bytes::from((0..len).map(|j| (i * 31 + j) as u8).collect::<Vec<_>>())
+}
+
+/// Runs until both sides are quiet, reading everything Z receives.
+fn run_and_read(p: &mut Pair, max_steps: usize) -> Vec<(u16, Bytes)> {
+    let mut got = Vec::new();
+    for _ in 0..max_steps {
+        while let Some(m) = p.z.read() {
+            got.push((m.stream_id.0, m.payload));
+        }
+        if p.a.all_data_acknowledged()
+            && p.a
+                .poll_timeout()
+                .is_none_or(|t| t > p.now + Duration::from_secs(5))
+        {
+            break;
+        }
+        if !p.step() {
+            break;
+        }
+    }
+    while let Some(m) = p.z.read() {
+        got.push((m.stream_id.0, m.payload));
+    }
+    got
+}
+
+#[test]
+fn small_messages_arrive_whole_and_in_order() {
+    let mut p = connected(Config::default(), Config::default());
+    let sent: Vec<Bytes> = (0..20).map(|i| message(i, 100 + i)).collect();
+    for m in &sent {
+        p.a.send(p.now, 0, Ppid::BINARY, false, m.clone()).unwrap();
+    }
+    let got = run_and_read(&mut p, 1000);
+    assert_eq!(got.iter().map(|(_, m)| m.clone()).collect::<Vec<_>>(), sent);
+    assert!(p.a.all_data_acknowledged());
+    assert_eq!(p.a.transfer_stats().unwrap().flight, 0);
+    assert!(p.z_events.contains(&Event::Readable));
+}
+
+#[test]
+fn a_large_message_is_fragmented_and_reassembled_byte_exact() {
+    // RFC 9260 §6.9: fragments in consecutive TSNs, B on the first, E on the last.
+    let mut p = connected(Config::default(), Config::default());
+    let big = message(7, 60_000);
+    p.a.send(p.now, 3, Ppid::BINARY, false, big.clone())
+        .unwrap();
+    let got = run_and_read(&mut p, 2000);
+    assert_eq!(got, [(3, big)]);
+    let data_packets = p
+        .sent()
+        .iter()
+        .filter(|(_, t)| *t == ChunkType::DATA)
+        .count();
+    assert!(data_packets >= 60_000 / 1191, "{data_packets} DATA chunks");
+}
+
+#[test]
+fn unordered_and_multi_stream_messages_are_all_delivered() {
+    let mut p = connected(Config::default(), Config::default());
+    let mut expected = Vec::new();
+    for i in 0..30 {
+        let m = message(i, 50 + 40 * i);
+        let stream = (i % 3) as u16;
+        p.a.send(p.now, stream, Ppid::STRING, i % 2 == 0, m.clone())
+            .unwrap();
+        expected.push((stream, m));
+    }
+    let mut got = run_and_read(&mut p, 2000);
+    got.sort();
+    expected.sort();
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn send_refuses_what_cannot_be_sent_with_typed_errors() {
+    let mut p = Pair::default_pair();
+    assert_eq!(
+        p.a.send(p.now, 0, Ppid::BINARY, false, message(0, 10)),
+        Err(SendError::NotEstablished)
+    );
+    p.run_until(100, established);
+    let streams = p.a.streams().unwrap().0;
+    assert_eq!(
+        p.a.send(p.now, streams, Ppid::BINARY, false, message(0, 10)),
+        Err(SendError::InvalidStream {
+            stream: streams,
+            outbound: streams
+        })
+    );
+    assert_eq!(
+        p.a.send(p.now, 0, Ppid::BINARY, false, Bytes::new()),
+        Err(SendError::EmptyMessage)
+    );
+    assert_eq!(
+        p.a.send(p.now, 0, Ppid::BINARY, false, message(0, 65_537)),
+        Err(SendError::MessageTooLarge {
+            len: 65_537,
+            max: 65_536
+        })
+    );
+    // Fill the send buffer (1 MiB) faster than the window drains it.
+    let mut refused = None;
+    for _ in 0..40 {
+        if let Err(e) = p.a.send(p.now, 0, Ppid::BINARY, false, message(0, 65_536)) {
+            refused = Some(e);
+            break;
+        }
+    }
+    assert!(
+        matches!(
+            refused,
+            Some(SendError::BufferFull {
+                limit: 1_048_576,
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+}
+
+#[test]
+fn a_lost_data_packet_is_recovered_by_fast_retransmit_before_the_rto() {
+    // RFC 9260 §7.2.4: three miss indications mark a chunk for fast
+    // retransmission, long before T3-rtx (1 s) would fire.
+    let mut p = connected(Config::default(), Config::default());
+    let mut data_seen = 0;
+    p.hook = Box::new(move |side, d| {
+        if side == Side::A && common::chunk_types(&d).contains(&ChunkType::DATA) {
+            data_seen += 1;
+            if data_seen == 2 {
+                return None;
+            }
+        }
+        Some(d)
+    });
+    let start = p.now;
+    let sent: Vec<Bytes> = (0..12).map(|i| message(i, 1000)).collect();
+    for m in &sent {
+        p.a.send(p.now, 0, Ppid::BINARY, false, m.clone()).unwrap();
+    }
+    p.run_until(1000, |p| p.a.all_data_acknowledged());
+    assert!(
+        p.now - start < Duration::from_millis(500),
+        "recovered at {:?}",
+        p.now - start
+    );
+    let got = run_and_read(&mut p, 10);
+    assert_eq!(got.into_iter().map(|(_, m)| m).collect::<Vec<_>>(), sent);
+}
+
+#[test]
+fn a_lost_lone_data_packet_is_retransmitted_by_t3() {
+    // RFC 9260 §6.3.3: with nothing after it to trigger fast retransmit,
+    // the chunk comes back when T3-rtx expires (RTO.Initial = 1 s).
+    let mut p = connected(Config::default(), Config::default());
+    let mut dropped = false;
+    p.hook = Box::new(move |side, d| {
+        if side == Side::A && !dropped && common::chunk_types(&d).contains(&ChunkType::DATA) {
+            dropped = true;
+            return None;
+        }
+        Some(d)
+    });
+    let start = p.now;
+    p.a.send(p.now, 0, Ppid::BINARY, false, message(1, 500))
+        .unwrap();
+    let got = run_and_read(&mut p, 1000);
+    assert_eq!(got, [(0, message(1, 500))]);
+    assert!(p.now - start >= Duration::from_secs(1));
+    assert_eq!(
+        p.sent()
+            .iter()
+            .filter(|(s, t)| *s == Side::A && *t == ChunkType::DATA)
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn a_lone_packet_is_acknowledged_after_the_delayed_sack_timer() {
+    // RFC 9260 §6.2: a SACK for a lone packet may wait up to 200 ms here.
+    let mut p = connected(Config::default(), Config::default());
+    p.a.send(p.now, 0, Ppid::BINARY, false, message(1, 100))
+        .unwrap();
+    let start = p.now;
+    p.run_until(100, |p| p.a.all_data_acknowledged());
+    // 10 ms to arrive, 200 ms delay, 10 ms back.
+    assert_eq!(p.now - start, Duration::from_millis(220));
+}
+
+#[test]
+fn the_peer_is_declared_unreachable_after_association_max_retrans() {
+    // RFC 9260 §8.1: consecutive T3-rtx expiries beyond
+    // Association.Max.Retrans close the association.
+    let a = Config {
+        rto_initial: Duration::from_millis(100),
+        rto_min: Duration::from_millis(100),
+        rto_max: Duration::from_millis(400),
+        association_max_retrans: 3,
+        ..Config::default()
+    };
+    let mut p = connected(a, Config::default());
+    p.hook = Box::new(|side, d| (side == Side::Z).then_some(d));
+    p.a.send(p.now, 0, Ppid::BINARY, false, message(1, 100))
+        .unwrap();
+    p.run_until(100, |p| p.a.state() == State::Closed);
+    assert_eq!(
+        p.a_events.last(),
+        Some(&Event::Closed(CloseReason::PeerUnreachable))
+    );
+}
+
+#[test]
+fn a_full_receive_window_reopens_when_the_user_reads() {
+    // Regression: a receiver whose buffer filled must announce the
+    // reopened window, or the sender waits forever (reported against
+    // webrtc-rs).
+    let z = Config {
+        max_receive_buffer: 16_000,
+        ..Config::default()
+    };
+    let mut p = connected(Config::default(), z);
+    let sent: Vec<Bytes> = (0..40).map(|i| message(i, 1000)).collect();
+    for m in &sent {
+        p.a.send(p.now, 0, Ppid::BINARY, false, m.clone()).unwrap();
+    }
+    // Nobody reads: the sender stops at the window.
+    for _ in 0..200 {
+        if !p.step() {
+            break;
+        }
+    }
+    assert!(!p.a.all_data_acknowledged());
+    assert_eq!(
+        p.a.state(),
+        State::Established,
+        "{:?} {:?} {:?}",
+        p.a_events,
+        p.a.transfer_stats(),
+        p.z.stats()
+    );
+    let got = run_and_read(&mut p, 5000);
+    assert_eq!(got.into_iter().map(|(_, m)| m).collect::<Vec<_>>(), sent);
+}
+
+#[test]
+fn data_without_user_data_is_aborted_with_no_user_data() {
+    // RFC 9260 §6.2: an empty DATA chunk is answered with an ABORT.
+    let mut p = connected(Config::default(), Config::default());
+    let tag = p.z.local_verification_tag();
+    let tsn = p.z.peer_initial_tsn().unwrap();
+    let empty = Chunk::Data(DataChunk {
+        tsn,
+        stream_id: StreamId(0),
+        ssn: Ssn(0),
+        ppid: Ppid(0),
+        unordered: false,
+        beginning: true,
+        ending: true,
+        immediate_sack: false,
+        payload: Bytes::new(),
+    });
+    p.z.handle_datagram(p.now, packet(tag, &[empty]));
+    let reply = p.z.poll_transmit(p.now).expect("ABORT");
+    let Chunk::Abort(abort) = chunks_of(&reply).remove(0) else {
+        panic!()
+    };
+    assert_eq!(abort.causes, [ErrorCause::NoUserData { tsn }]);
+    assert_eq!(p.z.state(), State::Closed);
+}
+
+#[test]
+fn data_on_a_stream_that_does_not_exist_is_reported() {
+    // RFC 9260 §6.5: acknowledged, reported with Invalid Stream Identifier,
+    // and discarded.
+    let mut p = connected(Config::default(), Config::default());
+    let tag = p.z.local_verification_tag();
+    let tsn = p.z.peer_initial_tsn().unwrap();
+    let stream = p.z.streams().unwrap().1;
+    let data = Chunk::Data(DataChunk {
+        tsn,
+        stream_id: StreamId(stream),
+        ssn: Ssn(0),
+        ppid: Ppid(0),
+        unordered: false,
+        beginning: true,
+        ending: true,
+        immediate_sack: true,
+        payload: Bytes::from_static(b"x"),
+    });
+    p.z.handle_datagram(p.now, packet(tag, &[data]));
+    let mut replies = Vec::new();
+    while let Some(d) = p.z.poll_transmit(p.now) {
+        replies.extend(chunks_of(&d));
+    }
+    assert!(replies.contains(&Chunk::Error(OperationError {
+        causes: vec![ErrorCause::InvalidStreamIdentifier {
+            stream_id: StreamId(stream)
+        }]
+    })));
+    let sack = replies.iter().find_map(|c| match c {
+        Chunk::Sack(s) => Some(s.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        sack.map(|s| s.cum_tsn_ack),
+        Some(tsn),
+        "acknowledged all the same"
+    );
+    assert_eq!(p.z.read(), None);
+}
+
+#[test]
+fn a_forward_tsn_skips_an_abandoned_message_and_delivers_the_next() {
+    // RFC 3758 §3.6: the receiver moves its cumulative TSN, skips the
+    // stream's SSN, drops the abandoned fragments and acknowledges.
+    let mut p = connected(Config::default(), Config::default());
+    let tag = p.z.local_verification_tag();
+    let t0 = p.z.peer_initial_tsn().unwrap();
+    let data = |tsn: Tsn, ssn: u16, beginning: bool, ending: bool, text: &'static [u8]| {
+        // The I bit (RFC 9260 §3.3.1) on the last one asks for a SACK now.
+        Chunk::Data(DataChunk {
+            tsn,
+            stream_id: StreamId(0),
+            ssn: Ssn(ssn),
+            ppid: Ppid::STRING,
+            unordered: false,
+            beginning,
+            ending,
+            immediate_sack: ssn == 1,
+            payload: Bytes::from_static(text),
+        })
+    };
+    // The first fragment of message SSN 0 arrives; its second never will.
+    p.z.handle_datagram(p.now, packet(tag, &[data(t0, 0, true, false, b"lost ")]));
+    let forward = Chunk::ForwardTsn(ForwardTsn {
+        new_cum_tsn: t0.next(),
+        streams: [ForwardTsnStream {
+            stream_id: StreamId(0),
+            ssn: Ssn(0),
+        }]
+        .into(),
+    });
+    p.z.handle_datagram(p.now, packet(tag, &[forward]));
+    p.z.handle_datagram(
+        p.now,
+        packet(tag, &[data(t0.wrapping_add(2), 1, true, true, b"kept")]),
+    );
+    let m = p.z.read().expect("the message after the abandoned one");
+    assert_eq!(&m.payload[..], b"kept");
+    assert_eq!(p.z.read(), None);
+    let mut cum = None;
+    while let Some(d) = p.z.poll_transmit(p.now) {
+        for c in chunks_of(&d) {
+            if let Chunk::Sack(s) = c {
+                cum = Some(s.cum_tsn_ack);
+            }
+        }
+    }
+    assert_eq!(cum, Some(t0.wrapping_add(2)));
+}
+
+#[test]
+fn init_and_init_ack_announce_forward_tsn_support() {
+    // RFC 3758 §3.1 and RFC 5061 §4.2.7 (the list pion reads).
+    let mut p = Pair::default_pair();
+    let init = p.a.poll_transmit(p.now).unwrap();
+    let Chunk::Init(i) = chunks_of(&init).remove(0) else {
+        panic!()
+    };
+    assert!(i.params.contains(&Param::ForwardTsnSupported));
+    assert!(i
+        .params
+        .contains(&Param::SupportedExtensions([ChunkType::FORWARD_TSN].into())));
+    p.z.handle_datagram(p.now, init);
+    let ack = p.z.poll_transmit(p.now).unwrap();
+    let Chunk::InitAck(a) = chunks_of(&ack).remove(0) else {
+        panic!()
+    };
+    assert!(a.params.contains(&Param::ForwardTsnSupported));
+}

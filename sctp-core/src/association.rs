@@ -2,6 +2,7 @@
 //! verification tags (§8.5), unrecognized chunks (§3.2), heartbeats
 //! (§8.3) and ABORT (§9.1).
 
+mod shutdown;
 mod transfer;
 
 pub use transfer::{ReceivedMessage, SendError, TransferStats};
@@ -40,6 +41,15 @@ pub enum State {
     CookieEchoed,
     /// The handshake is done.
     Established,
+    /// [`Association::shutdown`] was called; waiting for outstanding data
+    /// to be acknowledged (RFC 9260 §9.2).
+    ShutdownPending,
+    /// SHUTDOWN sent, waiting for the SHUTDOWN ACK.
+    ShutdownSent,
+    /// The peer sent SHUTDOWN; finishing our outstanding data.
+    ShutdownReceived,
+    /// SHUTDOWN ACK sent, waiting for the SHUTDOWN COMPLETE.
+    ShutdownAckSent,
 }
 
 /// Why an association closed.
@@ -55,8 +65,13 @@ pub enum CloseReason {
     /// The peer broke the protocol and was sent an ABORT with this cause.
     ProtocolError(ErrorCause),
     /// Data went unacknowledged through Association.Max.Retrans
-    /// consecutive T3-rtx expiries (RFC 9260 §8.1).
+    /// consecutive T3-rtx (or T2-shutdown) expiries (RFC 9260 §8.1).
     PeerUnreachable,
+    /// The graceful shutdown of RFC 9260 §9.2 completed.
+    Shutdown,
+    /// The shutdown guard timer expired (RFC 9260 §9.2) and the
+    /// association was aborted.
+    ShutdownTimeout,
 }
 
 impl fmt::Display for CloseReason {
@@ -70,6 +85,8 @@ impl fmt::Display for CloseReason {
             CloseReason::LocalAbort(reason) => write!(f, "aborted locally: {reason}"),
             CloseReason::ProtocolError(cause) => write!(f, "protocol error: {cause:?}"),
             CloseReason::PeerUnreachable => f.write_str("peer unreachable"),
+            CloseReason::Shutdown => f.write_str("shut down"),
+            CloseReason::ShutdownTimeout => f.write_str("shutdown timed out"),
         }
     }
 }
@@ -132,6 +149,24 @@ enum Phase {
     CookieWait { init: Init },
     CookieEchoed { cookie: Bytes },
     Established,
+    ShutdownPending,
+    ShutdownSent,
+    ShutdownReceived,
+    ShutdownAckSent,
+}
+
+impl Phase {
+    /// States in which DATA and SACK flow (RFC 9260 §9.2: until both
+    /// sides have seen all their data acknowledged).
+    fn transferring(&self) -> bool {
+        matches!(
+            self,
+            Phase::Established
+                | Phase::ShutdownPending
+                | Phase::ShutdownSent
+                | Phase::ShutdownReceived
+        )
+    }
 }
 
 /// What INIT and INIT ACK announce: FORWARD TSN is understood (RFC 3758
@@ -154,7 +189,8 @@ fn supported_extensions() -> Vec<Param> {
 ///   [`handle_timeout`](Self::handle_timeout) when the time from
 ///   [`poll_timeout`](Self::poll_timeout) has come (an early or repeated
 ///   call is harmless).
-/// - **Commands:** [`abort`](Self::abort).
+/// - **Commands:** [`send`](Self::send), [`read`](Self::read),
+///   [`shutdown`](Self::shutdown), [`abort`](Self::abort).
 /// - **Outputs**, polled after every input or command: first
 ///   [`poll_transmit`](Self::poll_transmit) until `None`, then
 ///   [`poll_event`](Self::poll_event) until `None`, then
@@ -162,8 +198,8 @@ fn supported_extensions() -> Vec<Param> {
 ///
 /// Time must never go backwards between calls.
 ///
-/// This release establishes associations, carries user messages reliably
-/// and aborts; shutdown, partial reliability and stream reset come next
+/// This release establishes associations, carries user messages reliably,
+/// shuts down and aborts; partial reliability and stream reset come next
 /// (see the crate docs).
 pub struct Association {
     config: Config,
@@ -178,6 +214,10 @@ pub struct Association {
     my_initial_tsn: u32,
     peer: Option<Peer>,
     t1: BackoffTimer,
+    /// T2-shutdown (RFC 9260 §9.2), running in the shutdown states.
+    t2: Option<BackoffTimer>,
+    /// The shutdown guard timer (RFC 9260 §9.2).
+    shutdown_guard: Option<Instant>,
     transfer: Option<transfer::Transfer>,
     transmits: VecDeque<Bytes>,
     events: VecDeque<Event>,
@@ -245,6 +285,8 @@ impl Association {
             my_initial_tsn: 0,
             peer: None,
             t1,
+            t2: None,
+            shutdown_guard: None,
             transfer: None,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -259,6 +301,10 @@ impl Association {
             Phase::CookieWait { .. } => State::CookieWait,
             Phase::CookieEchoed { .. } => State::CookieEchoed,
             Phase::Established => State::Established,
+            Phase::ShutdownPending => State::ShutdownPending,
+            Phase::ShutdownSent => State::ShutdownSent,
+            Phase::ShutdownReceived => State::ShutdownReceived,
+            Phase::ShutdownAckSent => State::ShutdownAckSent,
         }
     }
 
@@ -323,15 +369,21 @@ impl Association {
 
     /// When [`handle_timeout`](Self::handle_timeout) should next be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        [self.t1.deadline(), self.transfer_timeout()]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            self.t1.deadline(),
+            self.transfer_timeout(),
+            self.shutdown_timeout(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Runs the timers that are due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.transfer_handle_timeout(now);
+        self.shutdown_handle_timeout(now);
+        self.shutdown_progress(now);
         match self.t1.expire(now) {
             None => {}
             Some(Expiry::GiveUp) => {
@@ -358,7 +410,7 @@ impl Association {
                     trace!("T1-cookie expired, COOKIE ECHO again");
                     self.send_to_peer(&[echo]);
                 }
-                Phase::Closed | Phase::Established => self.t1.stop(),
+                _ => self.t1.stop(),
             },
         }
     }
@@ -435,15 +487,15 @@ impl Association {
         for chunk in chunks {
             trace!(%chunk, "chunk in");
             let go_on = match chunk {
-                Chunk::Data(data) if matches!(self.phase, Phase::Established) => {
+                Chunk::Data(data) if self.phase.transferring() => {
                     had_data = true;
                     self.on_data(data, &mut immediate)
                 }
-                Chunk::Sack(sack) if matches!(self.phase, Phase::Established) => {
+                Chunk::Sack(sack) if self.phase.transferring() => {
                     self.on_sack(now, sack);
                     true
                 }
-                Chunk::ForwardTsn(forward) if matches!(self.phase, Phase::Established) => {
+                Chunk::ForwardTsn(forward) if self.phase.transferring() => {
                     self.on_forward_tsn(forward);
                     true
                 }
@@ -455,8 +507,10 @@ impl Association {
         }
         if had_data {
             self.data_packet_done(now, immediate);
+            self.data_during_shutdown(now);
         }
         self.flush(now);
+        self.shutdown_progress(now);
     }
 
     /// RFC 9260 §8.5 and §8.5.1: which verification tag a packet must
@@ -468,6 +522,9 @@ impl Association {
             // §8.5.1 B: an ABORT carries our tag, or with the T bit the
             // peer's own tag reflected.
             Chunk::Abort(a) if a.tag_reflected => self.peer.is_some_and(|p| p.tag == tag),
+            Chunk::ShutdownComplete(c) if c.tag_reflected => {
+                self.peer.is_some_and(|p| p.tag == tag)
+            }
             // §5.1.5: a server checks a COOKIE ECHO's tag against the
             // cookie it issued, once the cookie is authenticated.
             Chunk::CookieEcho(_) if matches!(self.phase, Phase::Closed) => true,
@@ -491,10 +548,22 @@ impl Association {
                 }
                 false
             }
-            Chunk::Heartbeat(hb) if matches!(self.phase, Phase::Established) => {
+            Chunk::Heartbeat(hb) if self.peer.is_some() && !matches!(self.phase, Phase::Closed) => {
                 // RFC 9260 §8.3: answer with the Heartbeat Info unchanged.
                 self.send_to_peer(&[Chunk::HeartbeatAck(Heartbeat { info: hb.info })]);
                 true
+            }
+            Chunk::Shutdown(shutdown) => {
+                self.on_shutdown(now, shutdown);
+                true
+            }
+            Chunk::ShutdownAck => {
+                self.on_shutdown_ack(tag);
+                false
+            }
+            Chunk::ShutdownComplete(_) => {
+                self.on_shutdown_complete();
+                false
             }
             Chunk::Error(error) => {
                 debug!(causes = ?error.causes, "ERROR received");
@@ -761,6 +830,8 @@ impl Association {
 
     fn close(&mut self, reason: CloseReason) {
         self.t1.stop();
+        self.t2 = None;
+        self.shutdown_guard = None;
         self.phase = Phase::Closed;
         self.events.push_back(Event::Closed(reason));
     }

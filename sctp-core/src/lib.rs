@@ -20,11 +20,12 @@
 //!   (§6.2); RTO per RFC 6298 (§6.3.1); T3-rtx with back-off (§6.3.3);
 //!   fast retransmit and fast recovery (§7.2.4); Karn's rule; zero-window
 //!   probing (§6.1); Association.Max.Retrans (§8.1);
-//! - received FORWARD TSN (RFC 3758 §3.6), HEARTBEAT answers (§8.3) and
-//!   ABORT in both directions (§9.1).
+//! - graceful shutdown with T2-shutdown and the guard timer (§9.2),
+//!   ABORT in both directions (§9.1);
+//! - received FORWARD TSN (RFC 3758 §3.6) and HEARTBEAT answers (§8.3).
 //!
-//! Next: graceful shutdown, heartbeats of our own, the handshake
-//! collisions of §5.2, then the WebRTC extensions.
+//! Next: heartbeats of our own, the handshake collisions of §5.2, then
+//! the WebRTC extensions.
 //!
 //! ## Example
 //!

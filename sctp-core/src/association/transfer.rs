@@ -270,7 +270,7 @@ impl Association {
     }
 
     pub(super) fn transfer_timeout(&self) -> Option<Instant> {
-        if !matches!(self.phase, Phase::Established) {
+        if !self.phase.transferring() {
             return None;
         }
         let t = self.transfer.as_ref()?;
@@ -373,6 +373,36 @@ impl Association {
         t.reassembly.drop_fragments_up_to(t.tracker.cum_tsn());
         t.sack_requested = true;
         self.deliver_ready();
+    }
+
+    /// The cumulative TSN of the peer's data we received.
+    pub(super) fn received_cum_tsn(&self) -> Option<Tsn> {
+        self.transfer.as_ref().map(|t| t.tracker.cum_tsn())
+    }
+
+    /// The current RTO, for T2-shutdown.
+    pub(super) fn current_rto(&self) -> std::time::Duration {
+        self.transfer
+            .as_ref()
+            .map_or(self.config.rto_initial, |t| t.rto.rto())
+    }
+
+    /// RFC 9260 §9.2: the Cumulative TSN Ack of a SHUTDOWN acknowledges
+    /// our data as a SACK without gap blocks would.
+    pub(super) fn on_shutdown_cum_ack(&mut self, now: Instant, cum_tsn_ack: Tsn) {
+        let Some(t) = self.transfer.as_ref() else {
+            return;
+        };
+        let a_rwnd = (t.peer_rwnd + t.inflight.flight).min(u32::MAX as usize) as u32;
+        self.on_sack(
+            now,
+            Sack {
+                cum_tsn_ack,
+                a_rwnd,
+                gap_blocks: Default::default(),
+                duplicate_tsns: Default::default(),
+            },
+        );
     }
 
     /// After a packet's chunks: lets the tracker decide when to SACK.
@@ -519,7 +549,7 @@ impl Association {
 
     /// RFC 9260 §6.3.3: the T3-rtx timer expired.
     pub(super) fn transfer_handle_timeout(&mut self, now: Instant) {
-        if !matches!(self.phase, Phase::Established) {
+        if !self.phase.transferring() {
             return;
         }
         let max_retrans = self.config.association_max_retrans;
@@ -558,7 +588,7 @@ impl Association {
     /// Builds packets: a SACK when one is due, then retransmissions, then
     /// new data, within the windows (RFC 9260 §6.1) and Max.Burst.
     pub(super) fn flush(&mut self, now: Instant) {
-        if !matches!(self.phase, Phase::Established) {
+        if !self.phase.transferring() {
             return;
         }
         let limit = self.config.max_receive_buffer;

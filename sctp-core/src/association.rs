@@ -2,6 +2,7 @@
 //! verification tags (§8.5), unrecognized chunks (§3.2), heartbeats
 //! (§8.3) and ABORT (§9.1).
 
+mod heartbeat;
 mod shutdown;
 mod transfer;
 
@@ -373,6 +374,7 @@ impl Association {
             self.t1.deadline(),
             self.transfer_timeout(),
             self.shutdown_timeout(),
+            self.heartbeat_timeout(),
         ]
         .into_iter()
         .flatten()
@@ -383,6 +385,7 @@ impl Association {
     pub fn handle_timeout(&mut self, now: Instant) {
         self.transfer_handle_timeout(now);
         self.shutdown_handle_timeout(now);
+        self.heartbeat_handle_timeout(now);
         self.shutdown_progress(now);
         match self.t1.expire(now) {
             None => {}
@@ -539,7 +542,7 @@ impl Association {
             Chunk::Init(init) => self.on_init(now, init),
             Chunk::InitAck(init_ack) => self.on_init_ack(now, init_ack),
             Chunk::CookieEcho(echo) => self.on_cookie_echo(now, tag, echo),
-            Chunk::CookieAck => self.on_cookie_ack(),
+            Chunk::CookieAck => self.on_cookie_ack(now),
             Chunk::Abort(abort) => {
                 // RFC 9260 §9.1: an ABORT ends the association at once.
                 if !matches!(self.phase, Phase::Closed) {
@@ -547,6 +550,10 @@ impl Association {
                     self.close(CloseReason::PeerAbort(abort.causes));
                 }
                 false
+            }
+            Chunk::HeartbeatAck(ack) if self.phase.transferring() => {
+                self.on_heartbeat_ack(now, &ack.info);
+                true
             }
             Chunk::Heartbeat(hb) if self.peer.is_some() && !matches!(self.phase, Phase::Closed) => {
                 // RFC 9260 §8.3: answer with the Heartbeat Info unchanged.
@@ -779,6 +786,7 @@ impl Association {
                     contents.peer_initial_tsn,
                     (contents.outbound_streams, contents.inbound_streams),
                 ));
+                self.defer_heartbeat(now);
                 // RFC 9260 §5.1 D: answer with a COOKIE ACK.
                 self.send_to_peer(&[Chunk::CookieAck]);
                 self.events.push_back(Event::Connected);
@@ -806,7 +814,7 @@ impl Association {
         }
     }
 
-    fn on_cookie_ack(&mut self) -> bool {
+    fn on_cookie_ack(&mut self, now: Instant) -> bool {
         // RFC 9260 §5.1 E: COOKIE ACK in COOKIE-ECHOED completes the
         // handshake; elsewhere it is discarded (§5.2.5).
         if !matches!(self.phase, Phase::CookieEchoed { .. }) {
@@ -823,6 +831,7 @@ impl Association {
                 peer.streams,
             ));
         }
+        self.defer_heartbeat(now);
         self.events.push_back(Event::Connected);
         debug!("COOKIE ACK received, ESTABLISHED");
         true

@@ -37,6 +37,9 @@ pub struct Config {
     /// Max.Init.Retransmits (RFC 9260 §16): INIT or COOKIE ECHO
     /// retransmissions before the handshake is given up.
     pub max_init_retransmits: u32,
+    /// HB.interval (RFC 9260 §8.3, §16): an idle association sends a
+    /// HEARTBEAT after this long plus one RTO; `None` sends none.
+    pub heartbeat_interval: Option<Duration>,
     /// Association.Max.Retrans (RFC 9260 §16): consecutive T3-rtx
     /// expiries before the peer is considered unreachable (§8.1).
     pub association_max_retrans: u32,
@@ -60,6 +63,7 @@ impl fmt::Debug for Config {
             .field("rto_initial", &self.rto_initial)
             .field("rto_min", &self.rto_min)
             .field("rto_max", &self.rto_max)
+            .field("heartbeat_interval", &self.heartbeat_interval)
             .finish_non_exhaustive()
     }
 }
@@ -80,6 +84,7 @@ impl Default for Config {
             rto_min: Duration::from_secs(1),
             rto_max: Duration::from_secs(60),
             max_init_retransmits: 8,
+            heartbeat_interval: Some(Duration::from_secs(30)),
             association_max_retrans: 10,
             cookie_lifetime: Duration::from_secs(60),
             congestion: Arc::new(Rfc9260Config::default()),

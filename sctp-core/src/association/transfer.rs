@@ -99,7 +99,7 @@ pub(super) struct Transfer {
     /// Our view of the peer's receive window (RFC 9260 §6.2.1).
     peer_rwnd: usize,
     cc: Box<dyn CongestionController>,
-    rto: RtoEstimator,
+    pub(super) rto: RtoEstimator,
     t3: Option<Instant>,
     /// Consecutive T3-rtx expiries without progress (RFC 9260 §8.1).
     t3_expiries: u32,
@@ -115,6 +115,12 @@ pub(super) struct Transfer {
     advertised_rwnd: u32,
     outbound_streams: u16,
     inbound_streams: u16,
+    /// When the next HEARTBEAT is due, or an outstanding one times out.
+    pub(super) heartbeat_at: Option<Instant>,
+    /// The outstanding HEARTBEAT: its nonce and when it was sent.
+    pub(super) heartbeat_outstanding: Option<(u64, Instant)>,
+    /// Consecutive unanswered HEARTBEATs (RFC 9260 §8.3).
+    pub(super) heartbeat_errors: u32,
 }
 
 /// Numbers the association exposes about its data transfer.
@@ -167,6 +173,9 @@ impl Transfer {
             advertised_rwnd: config.max_receive_buffer,
             outbound_streams: streams.0,
             inbound_streams: streams.1,
+            heartbeat_at: None,
+            heartbeat_outstanding: None,
+            heartbeat_errors: 0,
         }
     }
 
@@ -545,6 +554,11 @@ impl Association {
         if cum_advanced || sack.a_rwnd == 0 {
             t.t3_expiries = 0;
         }
+        if cum_advanced {
+            // The peer is alive and the path busy (RFC 9260 §8.3).
+            t.heartbeat_errors = 0;
+            self.defer_heartbeat(now);
+        }
     }
 
     /// RFC 9260 §6.3.3: the T3-rtx timer expired.
@@ -588,8 +602,16 @@ impl Association {
     /// Builds packets: a SACK when one is due, then retransmissions, then
     /// new data, within the windows (RFC 9260 §6.1) and Max.Burst.
     pub(super) fn flush(&mut self, now: Instant) {
+        if self.flush_packets(now) {
+            // The path is not idle: no HEARTBEAT needed yet.
+            self.defer_heartbeat(now);
+        }
+    }
+
+    /// Builds the packets; returns whether any carried DATA.
+    fn flush_packets(&mut self, now: Instant) -> bool {
         if !self.phase.transferring() {
-            return;
+            return false;
         }
         let limit = self.config.max_receive_buffer;
         let mtu = self.config.mtu;
@@ -599,14 +621,15 @@ impl Association {
             self.peer.map_or(0, |p| p.tag),
         );
         let Some(t) = self.transfer.as_mut() else {
-            return;
+            return false;
         };
         let burst_limit = t.cc.burst_limit();
         let mut fast_budget = t.cc.fast_retransmit_budget();
         let mut sent_new = 0usize;
+        let mut sent_data = false;
         loop {
             let Ok(mut b) = PacketBuilder::new(header, mtu) else {
-                return;
+                return sent_data;
             };
             if t.sack_requested || t.tracker.sack_due(now) {
                 let a_rwnd = t.a_rwnd(limit);
@@ -688,7 +711,7 @@ impl Association {
                 data_bytes += len;
             }
             if b.is_empty() {
-                return;
+                return sent_data;
             }
             if data_bytes > 0 {
                 t.cc.on_packet_sent(&SentPacket {
@@ -702,11 +725,12 @@ impl Association {
                 if t.t3.is_none() {
                     t.t3 = Some(now + t.rto.rto());
                 }
+                sent_data = true;
             }
             let datagram = b.finish(ChecksumMode::Crc32c);
             self.transmits.push_back(datagram);
             if data_bytes == 0 {
-                return;
+                return sent_data;
             }
         }
     }

@@ -110,16 +110,38 @@ impl Pair {
         }
     }
 
+    /// When the next arrival or timeout is due.
+    fn next_event(&mut self) -> Option<Instant> {
+        self.drain();
+        let next_arrival = self.in_flight.iter().map(|(t, _, _)| *t).min();
+        [next_arrival, self.a.poll_timeout(), self.z.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Handles every event due within `d`, then leaves the clock at
+    /// `now + d`, without jumping past it.
+    pub fn run_for(&mut self, d: Duration) {
+        let until = self.now + d;
+        for _ in 0..100_000 {
+            match self.next_event() {
+                Some(next) if next <= until => {
+                    self.step();
+                }
+                _ => {
+                    self.now = until;
+                    return;
+                }
+            }
+        }
+        panic!("no quiescence within {d:?}");
+    }
+
     /// Advances to the next arrival or timeout and handles it; `false`
     /// when nothing is left to happen.
     pub fn step(&mut self) -> bool {
-        self.drain();
-        let next_arrival = self.in_flight.iter().map(|(t, _, _)| *t).min();
-        let next = [next_arrival, self.a.poll_timeout(), self.z.poll_timeout()]
-            .into_iter()
-            .flatten()
-            .min();
-        let Some(next) = next else { return false };
+        let Some(next) = self.next_event() else { return false };
         assert!(next >= self.now, "time went backwards");
         self.now = next;
         let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.in_flight)

@@ -6,7 +6,7 @@ mod heartbeat;
 mod shutdown;
 mod transfer;
 
-pub use transfer::{ReceivedMessage, SendError, TransferStats};
+pub use transfer::{ReceivedMessage, SendError, TransferCounters, TransferStats};
 
 use crate::config::Config;
 use crate::cookie::{CookieContents, CookieError};

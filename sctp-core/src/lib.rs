@@ -66,7 +66,8 @@ mod timer;
 mod tracker;
 
 pub use association::{
-    Association, CloseReason, Event, ReceivedMessage, Role, SendError, State, Stats, TransferStats,
+    Association, CloseReason, Event, ReceivedMessage, Role, SendError, State, Stats,
+    TransferCounters, TransferStats,
 };
 pub use config::Config;
 pub use random::{RandomSource, SeededRandom};

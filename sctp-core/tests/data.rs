@@ -404,3 +404,128 @@ fn init_and_init_ack_announce_forward_tsn_support() {
     };
     assert!(a.params.contains(&Param::ForwardTsnSupported));
 }
+
+#[test]
+fn fast_retransmit_happens_exactly_on_the_third_miss_indication() {
+    // RFC 9260 §7.2.4: a chunk is fast-retransmitted when the third SACK
+    // reports it missing below a newly acknowledged TSN — not before.
+    let mut p = connected(Config::default(), Config::default());
+    let tsns = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let seen = tsns.clone();
+    // A's packets vanish; the TSNs of its DATA are noted.
+    p.hook = Box::new(move |side, d| {
+        if side == Side::A {
+            for c in chunks_of(&d) {
+                if let Chunk::Data(data) = c {
+                    seen.borrow_mut().push(data.tsn);
+                }
+            }
+            return None;
+        }
+        Some(d)
+    });
+    for i in 0..5 {
+        p.a.send(p.now, 0, Ppid::BINARY, false, message(i, 1100))
+            .unwrap();
+    }
+    p.run_for(Duration::from_millis(1));
+    let t0 = p.z.peer_initial_tsn().unwrap();
+    let tag = p.a.local_verification_tag();
+    let first: Vec<Tsn> = (0..4).map(|i| t0.wrapping_add(i)).collect();
+    assert_eq!(
+        *tsns.borrow(),
+        first,
+        "cwnd 4380 lets four 1100-byte chunks out"
+    );
+    for (miss, end) in [(1, 2u16), (2, 3), (3, 4)] {
+        let sack = Chunk::Sack(Sack {
+            cum_tsn_ack: t0.wrapping_sub(1),
+            a_rwnd: 1 << 20,
+            gap_blocks: [GapAckBlock { start: 2, end }].into(),
+            duplicate_tsns: PackedList::new(),
+        });
+        p.inject(Side::A, packet(tag, &[sack]));
+        let counters = p.a.transfer_stats().unwrap().counters;
+        let resent = tsns.borrow()[4..].contains(&t0);
+        if miss < 3 {
+            assert_eq!(
+                (counters.fast_retransmits, resent),
+                (0, false),
+                "after miss {miss}"
+            );
+        } else {
+            assert_eq!(
+                (counters.fast_retransmits, resent),
+                (1, true),
+                "after miss 3"
+            );
+            assert_eq!(counters.retransmissions, 1);
+        }
+    }
+}
+
+#[test]
+fn t3_backs_off_doubling_up_to_rto_max() {
+    // RFC 9260 §6.3.3 E2: each T3-rtx expiry doubles the RTO, capped at RTO.Max.
+    let config = Config {
+        rto_max: Duration::from_secs(3),
+        heartbeat_interval: None,
+        ..Config::default()
+    };
+    let mut p = connected(config, Config::default());
+    p.hook = Box::new(|side, d| (side == Side::Z).then_some(d));
+    p.a.send(p.now, 0, Ppid::BINARY, false, message(1, 100))
+        .unwrap();
+    p.run_until(40, |p| {
+        p.a.transfer_stats()
+            .is_some_and(|s| s.counters.t3_expiries >= 5)
+    });
+    let times: Vec<_> = p
+        .log
+        .iter()
+        .zip(&p.log_times)
+        .filter(|((s, t), _)| *s == Side::A && t.contains(&ChunkType::DATA))
+        .map(|(_, at)| *at)
+        .collect();
+    let gaps: Vec<u64> = times
+        .windows(2)
+        .map(|w| (w[1] - w[0]).as_millis() as u64)
+        .collect();
+    // The first RTO comes from the handshake-free default: RTO.Initial 1 s.
+    assert_eq!(gaps, [1000, 2000, 3000, 3000, 3000]);
+    let stats = p.a.transfer_stats().unwrap();
+    assert_eq!(stats.counters.t3_expiries, 5);
+    assert_eq!(
+        stats.cwnd, 1191,
+        "cwnd collapses to one MTU (RFC 9260 §7.2.3)"
+    );
+}
+
+#[test]
+fn counters_follow_the_transfer() {
+    let mut p = connected(Config::default(), Config::default());
+    for i in 0..10 {
+        p.a.send(p.now, 0, Ppid::BINARY, false, message(i, 500))
+            .unwrap();
+    }
+    let got = run_and_read(&mut p, 1000);
+    assert_eq!(got.len(), 10);
+    let a = p.a.transfer_stats().unwrap();
+    let z = p.z.transfer_stats().unwrap();
+    assert_eq!(
+        (a.counters.messages_sent, a.counters.bytes_sent),
+        (10, 5000)
+    );
+    assert_eq!(
+        (z.counters.messages_received, z.counters.bytes_received),
+        (10, 5000)
+    );
+    assert_eq!(a.counters.retransmissions, 0);
+    assert!(a.counters.data_chunks_sent >= 10);
+    assert_eq!(a.counters.sacks_received, z.counters.sacks_sent);
+    assert!(
+        a.srtt_us.is_some() && a.rto_us >= 1_000_000,
+        "RTO.Min is 1 s"
+    );
+    assert!(a.ssthresh.is_some());
+}

@@ -121,6 +121,7 @@ pub(super) struct Transfer {
     pub(super) heartbeat_outstanding: Option<(u64, Instant)>,
     /// Consecutive unanswered HEARTBEATs (RFC 9260 §8.3).
     pub(super) heartbeat_errors: u32,
+    counters: TransferCounters,
 }
 
 /// Numbers the association exposes about its data transfer.
@@ -140,6 +141,37 @@ pub struct TransferStats {
     pub rttvar_us: Option<u64>,
     /// DATA chunks received more than once.
     pub duplicate_tsns_received: u64,
+    /// The current retransmission timeout in microseconds (RFC 9260 §6.3.1).
+    pub rto_us: u64,
+    /// The slow-start threshold, if the controller has one.
+    pub ssthresh: Option<usize>,
+    /// Counters since the association was established.
+    pub counters: TransferCounters,
+}
+
+/// Running totals of an association's data transfer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TransferCounters {
+    /// Messages accepted by `send`.
+    pub messages_sent: u64,
+    /// User bytes accepted by `send`.
+    pub bytes_sent: u64,
+    /// Whole messages received and queued for `read`.
+    pub messages_received: u64,
+    /// User bytes of those messages.
+    pub bytes_received: u64,
+    /// DATA chunks sent for the first time.
+    pub data_chunks_sent: u64,
+    /// DATA chunks sent again, for any reason.
+    pub retransmissions: u64,
+    /// Chunks marked for fast retransmission (RFC 9260 §7.2.4).
+    pub fast_retransmits: u64,
+    /// T3-rtx expiries (RFC 9260 §6.3.3).
+    pub t3_expiries: u64,
+    /// SACKs received.
+    pub sacks_received: u64,
+    /// SACKs sent.
+    pub sacks_sent: u64,
 }
 
 impl Transfer {
@@ -176,6 +208,7 @@ impl Transfer {
             heartbeat_at: None,
             heartbeat_outstanding: None,
             heartbeat_errors: 0,
+            counters: TransferCounters::default(),
         }
     }
 
@@ -232,6 +265,8 @@ impl Association {
                 limit,
             });
         }
+        t.counters.messages_sent += 1;
+        t.counters.bytes_sent += len as u64;
         t.send.push(StreamId(stream), ppid, unordered, payload);
         self.flush(now);
         Ok(())
@@ -268,6 +303,9 @@ impl Association {
             srtt_us: t.rto.srtt().map(|d| d.as_micros() as u64),
             rttvar_us: t.rto.rttvar().map(|d| d.as_micros() as u64),
             duplicate_tsns_received: t.tracker.stats().duplicates,
+            rto_us: t.rto.rto().as_micros() as u64,
+            ssthresh: t.cc.ssthresh(),
+            counters: t.counters,
         })
     }
 
@@ -360,6 +398,8 @@ impl Association {
         };
         let was_empty = t.ready.is_empty();
         while let Some(m) = t.reassembly.pop_message() {
+            t.counters.messages_received += 1;
+            t.counters.bytes_received += m.payload.len() as u64;
             t.ready_bytes += m.payload.len();
             t.ready.push_back(m);
         }
@@ -426,6 +466,7 @@ impl Association {
         let Some(t) = self.transfer.as_mut() else {
             return;
         };
+        t.counters.sacks_received += 1;
         let Some(cum) = t.unwrap_tsn(sack.cum_tsn_ack) else {
             return;
         };
@@ -511,7 +552,10 @@ impl Association {
                     }
                     false
                 });
-                fast_loss |= marked == Some(true);
+                if marked == Some(true) {
+                    fast_loss = true;
+                    t.counters.fast_retransmits += 1;
+                }
             }
         }
         if let Some(sample) = rtt {
@@ -572,6 +616,7 @@ impl Association {
         };
         if t.t3.is_some_and(|d| now >= d) {
             t.t3_expiries += 1;
+            t.counters.t3_expiries += 1;
             // RFC 9260 §8.1: too many consecutive expiries: the peer is
             // unreachable.
             if t.t3_expiries > max_retrans {
@@ -637,6 +682,7 @@ impl Association {
                 if b.push(&Chunk::Sack(sack)).is_ok() {
                     t.advertised_rwnd = a_rwnd;
                     t.sack_requested = false;
+                    t.counters.sacks_sent += 1;
                 }
             }
             let mut data_bytes = 0;
@@ -674,6 +720,7 @@ impl Association {
                 });
                 data_bytes += len;
                 rtx_bytes += len;
+                t.counters.retransmissions += 1;
             }
             // New data (RFC 9260 §6.1): while less than cwnd is in flight,
             // the peer's window has room (or nothing is in flight: the
@@ -706,6 +753,7 @@ impl Association {
                 }
                 let len = chunk.payload.len();
                 t.inflight.insert(t.next_tsn, Sent::new(chunk, now));
+                t.counters.data_chunks_sent += 1;
                 t.next_tsn += 1;
                 sent_new += len;
                 data_bytes += len;

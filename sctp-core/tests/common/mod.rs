@@ -32,6 +32,8 @@ pub struct Pair {
     pub hook: Hook,
     /// Every packet sent, with its sender and chunk types, in order.
     pub log: Vec<(Side, Vec<ChunkType>)>,
+    /// When each packet of `log` was sent.
+    pub log_times: Vec<Instant>,
     in_flight: Vec<(Instant, Side, Bytes)>,
     pub a_events: Vec<Event>,
     pub z_events: Vec<Event>,
@@ -77,6 +79,7 @@ impl Pair {
             delay: Duration::from_millis(10),
             hook: Box::new(|_, d| Some(d)),
             log: Vec::new(),
+            log_times: Vec::new(),
             in_flight: Vec::new(),
             a_events: Vec::new(),
             z_events: Vec::new(),
@@ -97,6 +100,7 @@ impl Pair {
                 };
                 let Some(datagram) = out else { break };
                 self.log.push((side, chunk_types(&datagram)));
+                self.log_times.push(self.now);
                 if let Some(d) = (self.hook)(side, datagram) {
                     self.in_flight.push((self.now + self.delay, side, d));
                 }
@@ -141,7 +145,9 @@ impl Pair {
     /// Advances to the next arrival or timeout and handles it; `false`
     /// when nothing is left to happen.
     pub fn step(&mut self) -> bool {
-        let Some(next) = self.next_event() else { return false };
+        let Some(next) = self.next_event() else {
+            return false;
+        };
         assert!(next >= self.now, "time went backwards");
         self.now = next;
         let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.in_flight)

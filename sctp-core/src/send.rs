@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 use sctp_wire::{DataChunk, Ppid, Ssn, StreamId, Tsn};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Instant;
 
 /// A message queued by the user, partly sent once `offset > 0`.
@@ -164,6 +164,12 @@ pub(crate) struct InFlight {
     pub(crate) chunks: BTreeMap<u64, Sent>,
     /// Bytes of chunks that count in flight.
     pub(crate) flight: usize,
+    /// Keys of chunks marked for retransmission, so sending finds them
+    /// without scanning the whole flight.
+    pub(crate) marked: BTreeSet<u64>,
+    /// Keys of chunks acknowledged by gap blocks, so reneging is found
+    /// without scanning the whole flight.
+    pub(crate) gap_acked: BTreeSet<u64>,
 }
 
 impl InFlight {
@@ -181,13 +187,26 @@ impl InFlight {
         let r = f(sent);
         let after = sent.flight_bytes();
         self.flight = self.flight + after - before;
+        if sent.to_retransmit {
+            self.marked.insert(key);
+        } else {
+            self.marked.remove(&key);
+        }
+        if sent.gap_acked {
+            self.gap_acked.insert(key);
+        } else {
+            self.gap_acked.remove(&key);
+        }
         Some(r)
     }
 
     /// Removes every chunk with a key at or below `key`.
     pub(crate) fn remove_through(&mut self, key: u64) -> Vec<Sent> {
-        let rest = self.chunks.split_off(&key.saturating_add(1));
+        let next = key.saturating_add(1);
+        let rest = self.chunks.split_off(&next);
         let done = std::mem::replace(&mut self.chunks, rest);
+        self.marked = self.marked.split_off(&next);
+        self.gap_acked = self.gap_acked.split_off(&next);
         let removed: Vec<Sent> = done.into_values().collect();
         for s in &removed {
             if s.in_flight() {

@@ -524,10 +524,10 @@ impl Association {
         // reneged: it counts as outstanding again.
         let reneged: Vec<u64> = t
             .inflight
-            .chunks
+            .gap_acked
             .iter()
-            .filter(|(k, s)| s.gap_acked && !acked_by_blocks.contains(k))
-            .map(|(k, _)| *k)
+            .filter(|k| !acked_by_blocks.contains(k))
+            .copied()
             .collect();
         for key in reneged {
             t.inflight.update(key, |s| s.gap_acked = false);
@@ -689,13 +689,11 @@ impl Association {
             let mut rtx_bytes = 0;
             // Retransmissions first (RFC 9260 §6.3.3 E3, §7.2.4): fast
             // ones within the fast-retransmit budget, the others within cwnd.
-            let marked: Vec<u64> = t
-                .inflight
-                .chunks
-                .iter()
-                .filter(|(_, s)| s.to_retransmit)
-                .map(|(k, _)| *k)
-                .collect();
+            let marked: Vec<u64> = if t.inflight.marked.is_empty() {
+                Vec::new()
+            } else {
+                t.inflight.marked.iter().copied().collect()
+            };
             for key in marked {
                 let Some(s) = t.inflight.chunks.get(&key) else {
                     continue;

@@ -5,7 +5,7 @@
 //! cargo xtask ci       # everything CI checks; `.ci/run` calls this
 //! cargo xtask tshark   # Wireshark's verdict on the packets we encode
 //! cargo xtask demo     # decode the golden captures and sample packets
-//! cargo xtask bench    # the sctp-wire benchmarks
+//! cargo xtask bench    # the sctp-wire and sctp-core benchmarks
 //! cargo xtask fuzz wire --seconds N   # cargo-fuzz on packet decoding
 //! ```
 
@@ -39,7 +39,7 @@ enum Command {
     Demo,
     /// Fuzz a target with cargo-fuzz, seeded with the golden captures.
     Fuzz(fuzz::Args),
-    /// Run `cargo bench -p sctp-wire`, passing the extra arguments through.
+    /// Run the sctp-wire and sctp-core benchmarks, passing extra arguments through.
     Bench {
         /// Arguments for `cargo bench` (after `--`, for the bench harness).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -53,9 +53,11 @@ fn main() -> ExitCode {
         Command::Tshark(args) => tshark::run(&args),
         Command::Demo => demo::run(),
         Command::Fuzz(args) => fuzz::run(&args),
-        Command::Bench { args } => {
-            util::run(util::cargo().args(["bench", "-p", "sctp-wire"]).args(args))
-        }
+        Command::Bench { args } => util::run(
+            util::cargo()
+                .args(["bench", "-p", "sctp-wire", "-p", "sctp-core"])
+                .args(args),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

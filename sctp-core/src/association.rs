@@ -100,6 +100,9 @@ pub enum Event {
     /// Whole messages wait to be read with [`Association::read`]; sent
     /// when the first arrives after the queue was empty.
     Readable,
+    /// The peer restarted (RFC 9260 §5.2.4 A): the association continues
+    /// with new tags and TSNs, and data that was in flight is lost.
+    PeerRestarted,
     /// The association is closed and will send nothing more.
     Closed(CloseReason),
 }
@@ -528,9 +531,9 @@ impl Association {
             Chunk::ShutdownComplete(c) if c.tag_reflected => {
                 self.peer.is_some_and(|p| p.tag == tag)
             }
-            // §5.1.5: a server checks a COOKIE ECHO's tag against the
-            // cookie it issued, once the cookie is authenticated.
-            Chunk::CookieEcho(_) if matches!(self.phase, Phase::Closed) => true,
+            // §5.1.5, §5.2.4: a COOKIE ECHO's tag is checked against the
+            // cookie it echoes, once the cookie is authenticated.
+            Chunk::CookieEcho(_) => true,
             // §8.5: everything else carries our tag.
             _ => self.my_tag != 0 && tag == self.my_tag,
         }
@@ -602,11 +605,38 @@ impl Association {
     }
 
     fn on_init(&mut self, now: Instant, init: Init) -> bool {
-        if !matches!(self.phase, Phase::Closed) || self.role != Role::Server {
-            // Handshake collisions (RFC 9260 §5.2) are not handled yet.
-            self.stats.dropped_unexpected += 1;
-            return false;
-        }
+        let peer_tag = self.peer_verification_tag().unwrap_or(0);
+        // Our tag and TSN for the INIT ACK, and the tie-tags.
+        let answer = match self.phase {
+            // RFC 9260 §5.1.3: a fresh tag and TSN for each INIT ACK, kept
+            // only in the cookie.
+            Phase::Closed if self.role == Role::Server && self.peer.is_none() => None,
+            // RFC 9260 §5.2.1: an INIT while our own INIT is unanswered is
+            // answered with the tag and TSN of our INIT.
+            Phase::CookieWait { .. } | Phase::CookieEchoed { .. } => {
+                Some((self.my_tag, self.my_initial_tsn, self.my_tag, peer_tag))
+            }
+            // RFC 9260 §5.2.2: in an established association a new tag
+            // and TSN, with the current tags as tie-tags (a restart).
+            Phase::Established
+            | Phase::ShutdownPending
+            | Phase::ShutdownSent
+            | Phase::ShutdownReceived => {
+                let tag = loop {
+                    let t = nonzero_u32(self.random.as_mut());
+                    if t != self.my_tag {
+                        break t;
+                    }
+                };
+                Some((tag, any_u32(self.random.as_mut()), self.my_tag, peer_tag))
+            }
+            // A closed client, or SHUTDOWN-ACK-SENT (RFC 9260 §9.2: the
+            // SHUTDOWN ACK is retransmitted by T2 anyway): discarded.
+            _ => {
+                self.stats.dropped_unexpected += 1;
+                return false;
+            }
+        };
         // RFC 9260 §3.3.2: an INIT with Initiate Tag 0 is discarded.
         if init.initiate_tag == 0 {
             self.stats.dropped_unexpected += 1;
@@ -652,8 +682,15 @@ impl Association {
         }
         // RFC 9260 §5.1.3: a fresh tag and TSN for each INIT ACK, kept
         // only in the cookie.
-        let my_tag = nonzero_u32(self.random.as_mut());
-        let my_tsn = any_u32(self.random.as_mut());
+        let (my_tag, my_tsn, local_tie_tag, peer_tie_tag) = match answer {
+            Some(a) => a,
+            None => (
+                nonzero_u32(self.random.as_mut()),
+                any_u32(self.random.as_mut()),
+                0,
+                0,
+            ),
+        };
         let contents = CookieContents {
             my_tag,
             peer_tag: init.initiate_tag,
@@ -666,6 +703,8 @@ impl Association {
             inbound_streams: self.config.inbound_streams.min(init.outbound_streams),
             created_ms: self.now_ms(now),
             lifetime_ms: u32::try_from(self.config.cookie_lifetime.as_millis()).unwrap_or(u32::MAX),
+            local_tie_tag,
+            peer_tie_tag,
         };
         let mut params = vec![Param::StateCookie(Bytes::from(contents.seal(&self.secret)))];
         params.extend(supported_extensions());
@@ -678,7 +717,7 @@ impl Association {
             initial_tsn: Tsn(my_tsn),
             params,
         };
-        trace!(peer_tag = init.initiate_tag, "INIT answered, no state kept");
+        trace!(peer_tag = init.initiate_tag, "INIT answered");
         // RFC 9260 §8.5.1: the INIT ACK carries the INIT's Initiate Tag.
         self.send_packet(init.initiate_tag, &[Chunk::InitAck(init_ack)]);
         false
@@ -763,33 +802,19 @@ impl Association {
                 return false;
             }
         };
+        // RFC 9260 §5.1.5 step 4 / §8.5: the packet must carry the tag
+        // chosen for the cookie.
+        if tag != contents.my_tag {
+            self.stats.dropped_out_of_association += 1;
+            return false;
+        }
+        let local_matches = contents.my_tag == self.my_tag;
+        let peer_matches = Some(contents.peer_tag) == self.peer_verification_tag();
+        let ties_match = contents.local_tie_tag == self.my_tag
+            && self.peer_verification_tag() == Some(contents.peer_tie_tag);
         match self.phase {
             Phase::Closed if self.role == Role::Server && self.peer.is_none() => {
-                // RFC 9260 §5.1.5 step 4 / §8.5: the packet must carry the
-                // tag this server chose for the cookie.
-                if tag != contents.my_tag {
-                    self.stats.dropped_out_of_association += 1;
-                    return false;
-                }
-                self.my_tag = contents.my_tag;
-                self.my_initial_tsn = contents.my_initial_tsn;
-                self.peer = Some(Peer {
-                    tag: contents.peer_tag,
-                    initial_tsn: contents.peer_initial_tsn,
-                    a_rwnd: contents.peer_a_rwnd,
-                    streams: (contents.outbound_streams, contents.inbound_streams),
-                });
-                self.phase = Phase::Established;
-                self.transfer = Some(transfer::Transfer::new(
-                    self,
-                    contents.peer_a_rwnd,
-                    contents.peer_initial_tsn,
-                    (contents.outbound_streams, contents.inbound_streams),
-                ));
-                self.defer_heartbeat(now);
-                // RFC 9260 §5.1 D: answer with a COOKIE ACK.
-                self.send_to_peer(&[Chunk::CookieAck]);
-                self.events.push_back(Event::Connected);
+                self.establish_from_cookie(now, &contents);
                 debug!(
                     tag = self.my_tag,
                     peer_tag = contents.peer_tag,
@@ -797,20 +822,74 @@ impl Association {
                 );
                 true
             }
-            // RFC 9260 §5.2.4 case D: both tags match an established
-            // association; the COOKIE ACK was lost, so send it again.
-            Phase::Established
-                if contents.my_tag == self.my_tag
-                    && Some(contents.peer_tag) == self.peer_verification_tag() =>
-            {
-                self.send_to_peer(&[Chunk::CookieAck]);
-                true
-            }
-            _ => {
-                // The other cases of RFC 9260 §5.2.4 are not handled yet.
+            Phase::Closed | Phase::ShutdownAckSent => {
                 self.stats.dropped_unexpected += 1;
                 false
             }
+            // RFC 9260 §5.2.4 case D: both tags match; in an established
+            // association the COOKIE ACK was lost, so it goes again.
+            _ if local_matches && peer_matches => {
+                if matches!(
+                    self.phase,
+                    Phase::CookieWait { .. } | Phase::CookieEchoed { .. }
+                ) {
+                    self.establish_from_cookie(now, &contents);
+                } else {
+                    self.send_to_peer(&[Chunk::CookieAck]);
+                }
+                true
+            }
+            // RFC 9260 §5.2.4 case B: our tag matches but the peer's is new:
+            // an INIT collision (§5.2.1). The association is set up from the
+            // cookie.
+            Phase::CookieWait { .. } | Phase::CookieEchoed { .. } if local_matches => {
+                self.establish_from_cookie(now, &contents);
+                debug!("INIT collision resolved, ESTABLISHED");
+                true
+            }
+            // RFC 9260 §5.2.4 case A: neither tag matches but the tie-tags
+            // are the current ones: the peer restarted. The association
+            // starts again with the new tags; what was in flight is lost.
+            _ if !local_matches && !peer_matches && ties_match => {
+                debug!("peer restarted");
+                self.events.push_back(Event::PeerRestarted);
+                self.establish_from_cookie(now, &contents);
+                true
+            }
+            // RFC 9260 §5.2.4 case C and anything else: discarded.
+            _ => {
+                self.stats.dropped_unexpected += 1;
+                false
+            }
+        }
+    }
+
+    /// Sets the association up from an accepted cookie and answers with a
+    /// COOKIE ACK (RFC 9260 §5.1 D).
+    fn establish_from_cookie(&mut self, now: Instant, contents: &CookieContents) {
+        self.t1.stop();
+        self.t2 = None;
+        self.shutdown_guard = None;
+        self.my_tag = contents.my_tag;
+        self.my_initial_tsn = contents.my_initial_tsn;
+        self.peer = Some(Peer {
+            tag: contents.peer_tag,
+            initial_tsn: contents.peer_initial_tsn,
+            a_rwnd: contents.peer_a_rwnd,
+            streams: (contents.outbound_streams, contents.inbound_streams),
+        });
+        let was_established = self.transfer.is_some();
+        self.phase = Phase::Established;
+        self.transfer = Some(transfer::Transfer::new(
+            self,
+            contents.peer_a_rwnd,
+            contents.peer_initial_tsn,
+            (contents.outbound_streams, contents.inbound_streams),
+        ));
+        self.defer_heartbeat(now);
+        self.send_to_peer(&[Chunk::CookieAck]);
+        if !was_established {
+            self.events.push_back(Event::Connected);
         }
     }
 

@@ -8,6 +8,7 @@
 //! ```text
 //! version(1) my_tag(4) peer_tag(4) my_tsn(4) peer_tsn(4) peer_a_rwnd(4)
 //! outbound_streams(2) inbound_streams(2) created_ms(8) lifetime_ms(4)
+//! local_tie_tag(4) peer_tie_tag(4)
 //! ```
 
 use hmac::{Hmac, Mac};
@@ -17,7 +18,7 @@ use std::time::Duration;
 type HmacSha256 = Hmac<Sha256>;
 
 const VERSION: u8 = 1;
-const BODY_LEN: usize = 37;
+const BODY_LEN: usize = 45;
 const MAC_LEN: usize = 32;
 /// Length of every cookie this crate makes.
 pub(crate) const COOKIE_LEN: usize = BODY_LEN + MAC_LEN;
@@ -39,6 +40,11 @@ pub(crate) struct CookieContents {
     pub(crate) created_ms: u64,
     /// Valid.Cookie.Life in milliseconds.
     pub(crate) lifetime_ms: u32,
+    /// The tie-tags (RFC 9260 §5.2.1, §5.2.2): the tags of the association
+    /// that existed when the cookie was made, 0 when there was none. They
+    /// let a COOKIE ECHO be told apart as a restart (§5.2.4 A).
+    pub(crate) local_tie_tag: u32,
+    pub(crate) peer_tie_tag: u32,
 }
 
 /// Why a received cookie is refused.
@@ -70,6 +76,8 @@ impl CookieContents {
         out.extend_from_slice(&self.inbound_streams.to_be_bytes());
         out.extend_from_slice(&self.created_ms.to_be_bytes());
         out.extend_from_slice(&self.lifetime_ms.to_be_bytes());
+        out.extend_from_slice(&self.local_tie_tag.to_be_bytes());
+        out.extend_from_slice(&self.peer_tie_tag.to_be_bytes());
         debug_assert_eq!(out.len(), BODY_LEN);
         let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes any key length");
         mac.update(&out);
@@ -102,6 +110,8 @@ impl CookieContents {
             inbound_streams: u16_at(23),
             created_ms: u64::from_be_bytes(created),
             lifetime_ms: u32_at(33),
+            local_tie_tag: u32_at(37),
+            peer_tie_tag: u32_at(41),
         };
         // RFC 9260 §5.1.5 step 3: a cookie older than its lifetime is stale.
         let expires = contents
@@ -132,6 +142,8 @@ mod tests {
             inbound_streams: 7,
             created_ms: 1000,
             lifetime_ms: 60_000,
+            local_tie_tag: 8,
+            peer_tie_tag: 9,
         }
     }
 

@@ -9,8 +9,9 @@
 //! - the four-way handshake with an HMAC-SHA256 state cookie, so a server
 //!   keeps no state for an INIT (RFC 9260 §5.1, §5.1.3); T1-init and
 //!   T1-cookie retransmission with back-off and Max.Init.Retransmits;
-//!   stream-count negotiation; verification tags (§8.5); the upper-bit
-//!   rules for unrecognized chunks and INIT parameters (§3.2);
+//!   stream-count negotiation; INIT collisions and peer restarts with
+//!   tie-tags (§5.2); verification tags (§8.5); the upper-bit rules for
+//!   unrecognized chunks and INIT parameters (§3.2);
 //! - reliable transfer: [`Association::send`] queues messages, cut into
 //!   DATA chunks as packets have room (§6.9), sent within the congestion
 //!   window of an `sctp-cc` controller, the peer's window and Max.Burst
@@ -22,10 +23,11 @@
 //!   probing (§6.1); Association.Max.Retrans (§8.1);
 //! - graceful shutdown with T2-shutdown and the guard timer (§9.2),
 //!   ABORT in both directions (§9.1);
-//! - received FORWARD TSN (RFC 3758 §3.6) and HEARTBEAT answers (§8.3).
+//! - received FORWARD TSN (RFC 3758 §3.6); heartbeats on an idle
+//!   association with RTT measurement, and answers to the peer's (§8.3).
 //!
-//! Next: heartbeats of our own, the handshake collisions of §5.2, then
-//! the WebRTC extensions.
+//! Next: out-of-the-blue packets (§8.4), throughput work, then the WebRTC
+//! extensions.
 //!
 //! ## Example
 //!

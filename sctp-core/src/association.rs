@@ -486,6 +486,7 @@ impl Association {
                 "wrong verification tag, dropped"
             );
             self.stats.dropped_out_of_association += 1;
+            self.answer_out_of_the_blue(header.verification_tag, first);
             return;
         }
         let mut had_data = false;
@@ -517,6 +518,30 @@ impl Association {
         }
         self.flush(now);
         self.shutdown_progress(now);
+    }
+
+    /// RFC 9260 §8.4: a packet for which no association exists (a server
+    /// still waiting for its cookie) is answered with an ABORT carrying the
+    /// packet's own tag and the T bit, unless it is one of the chunks that
+    /// rule lists for silent discard.
+    fn answer_out_of_the_blue(&mut self, tag: u32, first: &Chunk) {
+        let no_association = matches!(self.phase, Phase::Closed) && self.peer.is_none();
+        let silent = matches!(
+            first,
+            Chunk::Abort(_)
+                | Chunk::ShutdownComplete(_)
+                | Chunk::CookieAck
+                | Chunk::Error(_)
+                | Chunk::ShutdownAck
+                | Chunk::Init(_)
+        );
+        if no_association && !silent {
+            let abort = Chunk::Abort(Abort {
+                tag_reflected: true,
+                causes: vec![],
+            });
+            self.send_packet(tag, &[abort]);
+        }
     }
 
     /// RFC 9260 §8.5 and §8.5.1: which verification tag a packet must

@@ -10,7 +10,8 @@
 //!   keeps no state for an INIT (RFC 9260 §5.1, §5.1.3); T1-init and
 //!   T1-cookie retransmission with back-off and Max.Init.Retransmits;
 //!   stream-count negotiation; INIT collisions and peer restarts with
-//!   tie-tags (§5.2); verification tags (§8.5); the upper-bit rules for
+//!   tie-tags (§5.2); verification tags (§8.5) and out-of-the-blue
+//!   packets (§8.4); the upper-bit rules for
 //!   unrecognized chunks and INIT parameters (§3.2);
 //! - reliable transfer: [`Association::send`] queues messages, cut into
 //!   DATA chunks as packets have room (§6.9), sent within the congestion
@@ -26,7 +27,7 @@
 //! - received FORWARD TSN (RFC 3758 §3.6); heartbeats on an idle
 //!   association with RTT measurement, and answers to the peer's (§8.3).
 //!
-//! Next: out-of-the-blue packets (§8.4), throughput work, then the WebRTC
+//! Next: throughput work (see `benches/pair.rs`), then the WebRTC
 //! extensions.
 //!
 //! ## Example

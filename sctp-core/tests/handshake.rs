@@ -553,3 +553,32 @@ proptest! {
         prop_assert!(p.z.stats().dropped_malformed + p.z.stats().dropped_out_of_association > 0);
     }
 }
+
+#[test]
+fn out_of_the_blue_packets_get_an_abort_with_the_t_bit() {
+    // RFC 9260 §8.4 rule 8: an OOTB packet is answered with an ABORT that
+    // carries the packet's tag, T bit set; ABORT, SHUTDOWN COMPLETE,
+    // COOKIE ACK and ERROR are discarded silently (rules 2, 6, 7).
+    let mut p = Pair::default_pair();
+    let hb = Chunk::Heartbeat(Heartbeat {
+        info: Bytes::from_static(b"?"),
+    });
+    p.z.handle_datagram(p.now, packet(0x5151, &[hb]));
+    let reply = p.z.poll_transmit(p.now).expect("ABORT");
+    let header = *Packet::decode(reply.clone(), ChecksumCheck::Required)
+        .unwrap()
+        .header();
+    assert_eq!(header.verification_tag, 0x5151);
+    assert_eq!(
+        chunks_of(&reply),
+        [Chunk::Abort(Abort {
+            tag_reflected: true,
+            causes: vec![]
+        })]
+    );
+    for silent in [Chunk::CookieAck, Chunk::Abort(Abort::default())] {
+        p.z.handle_datagram(p.now, packet(0x5151, &[silent]));
+        assert_eq!(p.z.poll_transmit(p.now), None);
+    }
+    assert_eq!(p.z.state(), State::Closed);
+}

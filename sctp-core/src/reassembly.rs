@@ -252,6 +252,10 @@ impl Run {
     }
 }
 
+/// SSNs this far behind the next expected one count as already delivered;
+/// anything else is ahead (see [`OrderedStream::key`]).
+const STALE_SSN_WINDOW: u16 = 1024;
+
 /// Ordered delivery state of one inbound stream.
 #[derive(Debug, Default)]
 struct OrderedStream {
@@ -264,11 +268,20 @@ struct OrderedStream {
 }
 
 impl OrderedStream {
-    /// The SSN unwrapped against the next expected one; `None` when it comes
-    /// before it (delivered or skipped already). RFC 9260 §6.5: after 65535
-    /// comes 0, so the comparison is serial (RFC 1982, 16 bits).
+    /// The SSN unwrapped against the next expected one; `None` when it was
+    /// delivered or skipped recently (up to [`STALE_SSN_WINDOW`] behind).
+    /// RFC 9260 §6.5: after 65535 comes 0. A plain serial comparison (RFC
+    /// 1982) would take an SSN more than 32767 ahead for one already
+    /// delivered, and a sender with that many small messages queued past a
+    /// lost one does exist: those messages would be acknowledged and then
+    /// dropped. So only a short window behind counts as stale, and the
+    /// rest of the number space as ahead.
     fn key(&self, ssn: Ssn) -> Option<u64> {
-        let d = u64::try_from(self.next_ssn.distance_to(ssn)).ok()?;
+        let behind = self.next_ssn.0.wrapping_sub(ssn.0);
+        if behind != 0 && behind <= STALE_SSN_WINDOW {
+            return None;
+        }
+        let d = u64::from(ssn.0.wrapping_sub(self.next_ssn.0));
         Some(self.next_key.saturating_add(d))
     }
 }

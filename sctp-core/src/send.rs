@@ -219,6 +219,15 @@ impl InFlight {
     pub(crate) fn is_empty(&self) -> bool {
         self.chunks.is_empty()
     }
+
+    /// Bytes of chunks marked for retransmission.
+    pub(crate) fn marked_bytes(&self) -> usize {
+        self.marked
+            .iter()
+            .filter_map(|k| self.chunks.get(k))
+            .map(Sent::len)
+            .sum()
+    }
 }
 
 #[cfg(test)]

@@ -676,7 +676,12 @@ impl Association {
             let Ok(mut b) = PacketBuilder::new(header, mtu) else {
                 return sent_data;
             };
-            if t.sack_requested || t.tracker.sack_due(now) {
+            // A delayed SACK also rides on any DATA this packet will carry
+            // (RFC 9260 §6.2 allows bundling it; it saves a packet).
+            let data_to_send = !t.inflight.marked.is_empty()
+                || (!t.send.is_empty() && t.inflight.flight < t.cc.cwnd());
+            let sack_pending = t.tracker.sack_deadline().is_some() && data_to_send;
+            if t.sack_requested || sack_pending || t.tracker.sack_due(now) {
                 let a_rwnd = t.a_rwnd(limit);
                 let sack = t.tracker.make_sack(a_rwnd, MAX_GAP_BLOCKS);
                 if b.push(&Chunk::Sack(sack)).is_ok() {
@@ -734,10 +739,13 @@ impl Association {
                 if room == 0 {
                     break;
                 }
-                let window = if t.inflight.flight == 0 {
+                // Chunks awaiting retransmission still occupy the peer's
+                // window though they left the flight.
+                let outstanding = t.inflight.flight + t.inflight.marked_bytes();
+                let window = if outstanding == 0 {
                     room.max(1)
                 } else {
-                    t.peer_rwnd.saturating_sub(t.inflight.flight)
+                    t.peer_rwnd.saturating_sub(outstanding)
                 };
                 if window == 0 {
                     break;

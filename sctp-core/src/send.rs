@@ -4,7 +4,8 @@
 
 use bytes::Bytes;
 use sctp_wire::{DataChunk, Ppid, Ssn, StreamId, Tsn};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
+use std::ops::{Bound, Range, RangeBounds};
 use std::time::Instant;
 
 /// A message queued by the user, partly sent once `offset > 0`.
@@ -157,76 +158,164 @@ impl Sent {
     }
 }
 
-/// Chunks in flight, keyed by TSN unwrapped to 64 bits so that order
-/// survives wraparound, and their total in the flight size.
-#[derive(Debug, Default)]
+/// Chunks sent and not yet cumulatively acknowledged, with their total in
+/// the flight size.
+///
+/// TSNs are assigned consecutively and only ever leave from the front (the
+/// cumulative ack), so the chunks sit in a ring indexed by their TSN
+/// (unwrapped to 64 bits so that order survives wraparound) less the TSN of
+/// the first: lookup, insertion and removal are O(1) and allocate nothing
+/// once the ring has grown to the window.
+#[derive(Debug)]
 pub(crate) struct InFlight {
-    pub(crate) chunks: BTreeMap<u64, Sent>,
+    /// `chunks[i]` carries the unwrapped TSN `base + i`.
+    chunks: VecDeque<Sent>,
+    /// The unwrapped TSN of `chunks[0]`, or of the next chunk when empty.
+    base: u64,
     /// Bytes of chunks that count in flight.
     pub(crate) flight: usize,
     /// Keys of chunks marked for retransmission, so sending finds them
     /// without scanning the whole flight.
-    pub(crate) marked: BTreeSet<u64>,
+    marked: BTreeSet<u64>,
+    /// Bytes of those chunks: they left the flight but still occupy the
+    /// peer's window.
+    marked_bytes: usize,
     /// Keys of chunks acknowledged by gap blocks, so reneging is found
     /// without scanning the whole flight.
-    pub(crate) gap_acked: BTreeSet<u64>,
+    gap_acked: BTreeSet<u64>,
 }
 
 impl InFlight {
-    pub(crate) fn insert(&mut self, key: u64, sent: Sent) {
+    /// An empty flight whose first chunk will carry the unwrapped TSN
+    /// `first`.
+    pub(crate) fn new(first: u64) -> Self {
+        InFlight {
+            chunks: VecDeque::new(),
+            base: first,
+            flight: 0,
+            marked: BTreeSet::new(),
+            marked_bytes: 0,
+            gap_acked: BTreeSet::new(),
+        }
+    }
+
+    /// Adds the chunk with the next TSN: `key` must follow the last one.
+    pub(crate) fn push(&mut self, key: u64, sent: Sent) {
+        debug_assert_eq!(key, self.end(), "TSNs are sent consecutively");
         if sent.in_flight() {
             self.flight += sent.len();
         }
-        self.chunks.insert(key, sent);
+        self.chunks.push_back(sent);
     }
 
-    /// Applies `f` to the chunk at `key`, keeping the flight size in step.
+    /// The key after the last chunk.
+    pub(crate) fn end(&self) -> u64 {
+        self.base + self.chunks.len() as u64
+    }
+
+    fn index(&self, key: u64) -> Option<usize> {
+        let i = usize::try_from(key.checked_sub(self.base)?).ok()?;
+        (i < self.chunks.len()).then_some(i)
+    }
+
+    /// The chunk with unwrapped TSN `key`, if outstanding.
+    pub(crate) fn get(&self, key: u64) -> Option<&Sent> {
+        self.chunks.get(self.index(key)?)
+    }
+
+    /// The keys held within `range`, in order.
+    pub(crate) fn keys(&self, range: impl RangeBounds<u64>) -> Range<u64> {
+        let lo = match range.start_bound() {
+            Bound::Included(&k) => k,
+            Bound::Excluded(&k) => k.saturating_add(1),
+            Bound::Unbounded => self.base,
+        };
+        let hi = match range.end_bound() {
+            Bound::Included(&k) => k.saturating_add(1),
+            Bound::Excluded(&k) => k,
+            Bound::Unbounded => self.end(),
+        };
+        lo.max(self.base)..hi.min(self.end())
+    }
+
+    /// Applies `f` to the chunk at `key`, keeping the flight size and the
+    /// marked and gap-acked sets in step.
     pub(crate) fn update<R>(&mut self, key: u64, f: impl FnOnce(&mut Sent) -> R) -> Option<R> {
-        let sent = self.chunks.get_mut(&key)?;
-        let before = sent.flight_bytes();
+        let i = self.index(key)?;
+        let sent = &mut self.chunks[i];
+        let (before, was_marked, was_acked) =
+            (sent.flight_bytes(), sent.to_retransmit, sent.gap_acked);
         let r = f(sent);
-        let after = sent.flight_bytes();
+        let len = sent.len();
+        let (after, marked, acked) = (sent.flight_bytes(), sent.to_retransmit, sent.gap_acked);
         self.flight = self.flight + after - before;
-        if sent.to_retransmit {
-            self.marked.insert(key);
-        } else {
-            self.marked.remove(&key);
+        if marked != was_marked {
+            if marked {
+                self.marked.insert(key);
+                self.marked_bytes += len;
+            } else {
+                self.marked.remove(&key);
+                self.marked_bytes -= len;
+            }
         }
-        if sent.gap_acked {
-            self.gap_acked.insert(key);
-        } else {
-            self.gap_acked.remove(&key);
+        if acked != was_acked {
+            if acked {
+                self.gap_acked.insert(key);
+            } else {
+                self.gap_acked.remove(&key);
+            }
         }
         Some(r)
     }
 
-    /// Removes every chunk with a key at or below `key`.
-    pub(crate) fn remove_through(&mut self, key: u64) -> Vec<Sent> {
-        let next = key.saturating_add(1);
-        let rest = self.chunks.split_off(&next);
-        let done = std::mem::replace(&mut self.chunks, rest);
-        self.marked = self.marked.split_off(&next);
-        self.gap_acked = self.gap_acked.split_off(&next);
-        let removed: Vec<Sent> = done.into_values().collect();
-        for s in &removed {
+    /// Removes every chunk with a key at or below `key`, oldest first,
+    /// handing each to `f`.
+    pub(crate) fn remove_through(&mut self, key: u64, mut f: impl FnMut(Sent)) {
+        while self.base <= key {
+            let Some(s) = self.chunks.pop_front() else {
+                // Nothing outstanding: the next chunk follows `key`.
+                self.base = key + 1;
+                break;
+            };
+            self.base += 1;
             if s.in_flight() {
                 self.flight -= s.len();
             }
+            if s.to_retransmit {
+                self.marked_bytes -= s.len();
+            }
+            f(s);
         }
-        removed
+        while self.marked.first().is_some_and(|&k| k <= key) {
+            self.marked.pop_first();
+        }
+        while self.gap_acked.first().is_some_and(|&k| k <= key) {
+            self.gap_acked.pop_first();
+        }
     }
 
     pub(crate) fn is_empty(&self) -> bool {
         self.chunks.is_empty()
     }
 
+    /// The first key marked for retransmission at or after `from`.
+    pub(crate) fn next_marked(&self, from: u64) -> Option<u64> {
+        self.marked.range(from..).next().copied()
+    }
+
+    /// Whether any chunk is marked for retransmission.
+    pub(crate) fn has_marked(&self) -> bool {
+        !self.marked.is_empty()
+    }
+
     /// Bytes of chunks marked for retransmission.
     pub(crate) fn marked_bytes(&self) -> usize {
-        self.marked
-            .iter()
-            .filter_map(|k| self.chunks.get(k))
-            .map(Sent::len)
-            .sum()
+        self.marked_bytes
+    }
+
+    /// Keys of chunks acknowledged by gap blocks, in order.
+    pub(crate) fn gap_acked(&self) -> impl Iterator<Item = u64> + '_ {
+        self.gap_acked.iter().copied()
     }
 }
 
@@ -275,20 +364,22 @@ mod tests {
     fn the_flight_size_follows_acks_and_retransmission_marks() {
         #[allow(clippy::disallowed_methods)] // an epoch for the test
         let now = Instant::now();
-        let mut f = InFlight::default();
+        let mut f = InFlight::new(0);
         let mut q = SendQueue::new(1);
         q.push(StreamId(0), Ppid(0), false, Bytes::from(vec![0u8; 300]));
         for i in 0..3u64 {
             let c = q.next_fragment(Tsn(i as u32), 100).unwrap();
-            f.insert(i, Sent::new(c, now));
+            f.push(i, Sent::new(c, now));
         }
         assert_eq!(f.flight, 300);
         f.update(1, |s| s.gap_acked = true);
         assert_eq!(f.flight, 200);
         f.update(2, |s| s.to_retransmit = true);
         assert_eq!(f.flight, 100);
-        let removed = f.remove_through(1);
-        assert_eq!(removed.len(), 2);
+        let mut removed = 0;
+        f.remove_through(1, |_| removed += 1);
+        assert_eq!(removed, 2);
+        assert_eq!(f.marked_bytes(), 100, "TSN 2 still awaits retransmission");
         assert_eq!(f.flight, 0);
         assert!(!f.is_empty());
     }

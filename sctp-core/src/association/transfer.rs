@@ -99,6 +99,10 @@ pub(super) struct Transfer {
     /// Our view of the peer's receive window (RFC 9260 §6.2.1).
     peer_rwnd: usize,
     cc: Box<dyn CongestionController>,
+    /// Scratch space for SACK processing, kept to spare an allocation per
+    /// SACK: the gap blocks as unwrapped TSN ranges, and reneged TSNs.
+    sack_ranges: Vec<(u64, u64)>,
+    reneged: Vec<u64>,
     pub(super) rto: RtoEstimator,
     t3: Option<Instant>,
     /// Consecutive T3-rtx expiries without progress (RFC 9260 §8.1).
@@ -174,6 +178,30 @@ pub struct TransferCounters {
     pub sacks_sent: u64,
 }
 
+/// Sorts inclusive ranges and merges those that overlap or touch, so
+/// that [`covers`] can binary-search them.
+fn merge_ranges(ranges: &mut Vec<(u64, u64)>) {
+    ranges.sort_unstable();
+    let mut merged = 0usize;
+    for i in 0..ranges.len() {
+        let (lo, hi) = ranges[i];
+        match merged.checked_sub(1).map(|m| &mut ranges[m]) {
+            Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
+            _ => {
+                ranges[merged] = (lo, hi);
+                merged += 1;
+            }
+        }
+    }
+    ranges.truncate(merged);
+}
+
+/// Whether `key` lies in one of the sorted, disjoint inclusive `ranges`.
+fn covers(ranges: &[(u64, u64)], key: u64) -> bool {
+    let i = ranges.partition_point(|&(lo, _)| lo <= key);
+    i > 0 && ranges[i - 1].1 >= key
+}
+
 impl Transfer {
     pub(super) fn new(
         assoc: &Association,
@@ -185,7 +213,7 @@ impl Transfer {
         let next_tsn = (1u64 << 32) + u64::from(assoc.my_initial_tsn);
         Transfer {
             send: SendQueue::new(streams.0),
-            inflight: InFlight::default(),
+            inflight: InFlight::new(next_tsn),
             next_tsn,
             cum_ack: next_tsn - 1,
             peer_rwnd: peer_rwnd as usize,
@@ -193,6 +221,8 @@ impl Transfer {
                 mtu: config.mtu,
                 peer_rwnd: peer_rwnd as usize,
             }),
+            sack_ranges: Vec::new(),
+            reneged: Vec::new(),
             rto: RtoEstimator::new(config.rto_initial, config.rto_min, config.rto_max),
             t3: None,
             t3_expiries: 0,
@@ -483,28 +513,27 @@ impl Association {
         let cum_advanced = cum > t.cum_ack;
         let mut rtt = None;
         let mut cum_bytes = 0;
-        for s in t.inflight.remove_through(cum) {
+        t.inflight.remove_through(cum, |s| {
             if !s.gap_acked {
                 cum_bytes += s.len();
+                // RFC 9260 §6.3.1 C5 (Karn): only chunks sent once give RTT.
+                if !s.retransmitted {
+                    rtt = Some(now.saturating_duration_since(s.sent_at));
+                }
             }
-            // RFC 9260 §6.3.1 C5 (Karn): only chunks sent once give RTT.
-            if !s.retransmitted && !s.gap_acked {
-                rtt = Some(now.saturating_duration_since(s.sent_at));
-            }
-        }
+        });
         t.cum_ack = cum;
         // Gap ack blocks: offsets from the cumulative TSN ack (§3.3.4).
         let mut gap_bytes = 0;
         let mut highest_newly_acked = None;
-        let mut acked_by_blocks = std::collections::BTreeSet::new();
+        t.sack_ranges.clear();
         for block in sack.gap_blocks.iter() {
             if block.start == 0 || block.end < block.start {
                 continue;
             }
             let (lo, hi) = (cum + u64::from(block.start), cum + u64::from(block.end));
-            let keys: Vec<u64> = t.inflight.chunks.range(lo..=hi).map(|(k, _)| *k).collect();
-            for key in keys {
-                acked_by_blocks.insert(key);
+            t.sack_ranges.push((lo, hi));
+            for key in t.inflight.keys(lo..=hi) {
                 let newly = t.inflight.update(key, |s| {
                     let newly = !s.gap_acked;
                     s.gap_acked = true;
@@ -522,14 +551,12 @@ impl Association {
         }
         // RFC 9260 §6.2.1: a chunk gap-acked before but not now was
         // reneged: it counts as outstanding again.
-        let reneged: Vec<u64> = t
-            .inflight
-            .gap_acked
-            .iter()
-            .filter(|k| !acked_by_blocks.contains(k))
-            .copied()
-            .collect();
-        for key in reneged {
+        merge_ranges(&mut t.sack_ranges);
+        t.reneged.clear();
+        let ranges = &t.sack_ranges;
+        t.reneged.extend(t.inflight.gap_acked().filter(|&k| !covers(ranges, k)));
+        for i in 0..t.reneged.len() {
+            let key = t.reneged[i];
             t.inflight.update(key, |s| s.gap_acked = false);
         }
         // RFC 9260 §7.2.4: every chunk below the highest TSN newly
@@ -537,8 +564,7 @@ impl Association {
         // third marks it for one fast retransmission.
         let mut fast_loss = false;
         if let Some(htna) = highest_newly_acked {
-            let keys: Vec<u64> = t.inflight.chunks.range(..htna).map(|(k, _)| *k).collect();
-            for key in keys {
+            for key in t.inflight.keys(..htna) {
                 let marked = t.inflight.update(key, |s| {
                     if s.gap_acked || s.fast_done {
                         return false;
@@ -629,8 +655,7 @@ impl Association {
             t.cc.on_congestion(now, CongestionEvent::Timeout, t.inflight.flight);
             t.recovery_exit = None;
             t.rto.back_off();
-            let keys: Vec<u64> = t.inflight.chunks.keys().copied().collect();
-            for key in keys {
+            for key in t.inflight.keys(..) {
                 t.inflight.update(key, |s| {
                     if !s.gap_acked {
                         s.to_retransmit = true;
@@ -678,7 +703,7 @@ impl Association {
             };
             // A delayed SACK also rides on any DATA this packet will carry
             // (RFC 9260 §6.2 allows bundling it; it saves a packet).
-            let data_to_send = !t.inflight.marked.is_empty()
+            let data_to_send = t.inflight.has_marked()
                 || (!t.send.is_empty() && t.inflight.flight < t.cc.cwnd());
             let sack_pending = t.tracker.sack_deadline().is_some() && data_to_send;
             if t.sack_requested || sack_pending || t.tracker.sack_due(now) {
@@ -694,14 +719,11 @@ impl Association {
             let mut rtx_bytes = 0;
             // Retransmissions first (RFC 9260 §6.3.3 E3, §7.2.4): fast
             // ones within the fast-retransmit budget, the others within cwnd.
-            let marked: Vec<u64> = if t.inflight.marked.is_empty() {
-                Vec::new()
-            } else {
-                t.inflight.marked.iter().copied().collect()
-            };
-            for key in marked {
-                let Some(s) = t.inflight.chunks.get(&key) else {
-                    continue;
+            let mut from = 0;
+            while let Some(key) = t.inflight.next_marked(from) {
+                from = key + 1;
+                let Some(s) = t.inflight.get(key) else {
+                    break;
                 };
                 let len = s.len();
                 let allowed = if s.fast {
@@ -758,7 +780,7 @@ impl Association {
                     break;
                 }
                 let len = chunk.payload.len();
-                t.inflight.insert(t.next_tsn, Sent::new(chunk, now));
+                t.inflight.push(t.next_tsn, Sent::new(chunk, now));
                 t.counters.data_chunks_sent += 1;
                 t.next_tsn += 1;
                 sent_new += len;

@@ -455,43 +455,51 @@ impl Association {
             self.stats.dropped_out_of_association += 1;
             return;
         }
-        let mut chunks = Vec::new();
-        for chunk in packet.chunks() {
-            match chunk {
-                Ok(c) => chunks.push(c),
+        // RFC 9260 §6.10: INIT, INIT ACK and SHUTDOWN COMPLETE travel
+        // alone. Checked on the chunk headers, before decoding anything.
+        let (mut count, mut alone) = (0, false);
+        for kind in packet.chunk_types() {
+            count += 1;
+            alone |= matches!(
+                kind,
+                ChunkType::INIT | ChunkType::INIT_ACK | ChunkType::SHUTDOWN_COMPLETE
+            );
+        }
+        if count > 1 && alone {
+            self.stats.dropped_unexpected += 1;
+            return;
+        }
+        let mut chunks = packet.chunks();
+        let first = match chunks.next() {
+            None => return,
+            Some(Ok(first)) => first,
+            Some(Err(e)) => {
+                trace!(%e, "malformed chunk, packet dropped");
+                self.stats.chunks_malformed += 1;
+                return;
+            }
+        };
+        if !self.verification_tag_ok(header.verification_tag, &first) {
+            trace!(
+                tag = header.verification_tag,
+                "wrong verification tag, dropped"
+            );
+            self.stats.dropped_out_of_association += 1;
+            self.answer_out_of_the_blue(header.verification_tag, &first);
+            return;
+        }
+        let mut had_data = false;
+        let mut immediate = false;
+        for chunk in std::iter::once(Ok(first)).chain(chunks) {
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
                 Err(e) => {
                     // The rest of the packet cannot be trusted either.
                     trace!(%e, "malformed chunk, rest of packet dropped");
                     self.stats.chunks_malformed += 1;
                     break;
                 }
-            }
-        }
-        // RFC 9260 §6.10: INIT, INIT ACK and SHUTDOWN COMPLETE travel alone.
-        if chunks.len() > 1
-            && chunks.iter().any(|c| {
-                matches!(
-                    c,
-                    Chunk::Init(_) | Chunk::InitAck(_) | Chunk::ShutdownComplete(_)
-                )
-            })
-        {
-            self.stats.dropped_unexpected += 1;
-            return;
-        }
-        let Some(first) = chunks.first() else { return };
-        if !self.verification_tag_ok(header.verification_tag, first) {
-            trace!(
-                tag = header.verification_tag,
-                "wrong verification tag, dropped"
-            );
-            self.stats.dropped_out_of_association += 1;
-            self.answer_out_of_the_blue(header.verification_tag, first);
-            return;
-        }
-        let mut had_data = false;
-        let mut immediate = false;
-        for chunk in chunks {
+            };
             trace!(%chunk, "chunk in");
             let go_on = match chunk {
                 Chunk::Data(data) if self.phase.transferring() => {

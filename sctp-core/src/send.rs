@@ -76,6 +76,11 @@ impl SendQueue {
         });
     }
 
+    /// Bytes of the next message still to send, if any.
+    pub(crate) fn front_remaining(&self) -> Option<usize> {
+        self.queue.front().map(|q| q.payload.len() - q.offset)
+    }
+
     /// The next fragment of at most `max_payload` bytes (at least 1), as
     /// a DATA chunk with TSN `tsn`; the payload is a slice of the user's
     /// buffer (RFC 9260 §6.9: B on the first fragment, E on the last).

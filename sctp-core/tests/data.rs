@@ -62,6 +62,60 @@ fn small_messages_arrive_whole_and_in_order() {
     assert!(p.z_events.contains(&Event::Readable));
 }
 
+/// The DATA chunks of every packet A sent from log index `from` on.
+fn a_data_per_packet(p: &Pair, from: usize) -> Vec<usize> {
+    p.log[from..]
+        .iter()
+        .filter(|(side, _)| *side == Side::A)
+        .map(|(_, types)| types.iter().filter(|t| **t == ChunkType::DATA).count())
+        .filter(|&n| n > 0)
+        .collect()
+}
+
+#[test]
+fn messages_sent_in_a_row_share_packets() {
+    // RFC 9260 §6.10: DATA chunks are bundled. `send` only queues, so ten
+    // 100-byte messages go out in one packet, not ten.
+    let mut p = connected(Config::default(), Config::default());
+    let from = p.log.len();
+    let sent: Vec<Bytes> = (0..10).map(|i| message(i, 100)).collect();
+    for m in &sent {
+        p.a.send(p.now, 0, Ppid::BINARY, false, m.clone()).unwrap();
+    }
+    let got = run_and_read(&mut p, 100);
+    assert_eq!(got.into_iter().map(|(_, m)| m).collect::<Vec<_>>(), sent);
+    assert_eq!(a_data_per_packet(&p, from), [10]);
+}
+
+#[test]
+fn a_message_that_fits_a_packet_is_not_cut_to_fill_the_previous_one() {
+    // RFC 9260 §6.9: only a message too large for a packet is fragmented.
+    // Two 700-byte messages cannot share a 1191-byte packet; the second
+    // starts the next packet whole instead of being split across both.
+    let mut p = connected(Config::default(), Config::default());
+    let from = p.log.len();
+    let chunks = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let seen = chunks.clone();
+    p.hook = Box::new(move |side, d| {
+        if side == Side::A {
+            for c in chunks_of(&d) {
+                if let Chunk::Data(data) = c {
+                    seen.borrow_mut().push((data.beginning, data.ending, data.payload.len()));
+                }
+            }
+        }
+        Some(d)
+    });
+    let sent: Vec<Bytes> = (0..3).map(|i| message(i, 700)).collect();
+    for m in &sent {
+        p.a.send(p.now, 0, Ppid::BINARY, false, m.clone()).unwrap();
+    }
+    let got = run_and_read(&mut p, 100);
+    assert_eq!(got.into_iter().map(|(_, m)| m).collect::<Vec<_>>(), sent);
+    assert_eq!(*chunks.borrow(), [(true, true, 700); 3]);
+    assert_eq!(a_data_per_packet(&p, from), [1, 1, 1]);
+}
+
 #[test]
 fn a_large_message_is_fragmented_and_reassembled_byte_exact() {
     // RFC 9260 §6.9: fragments in consecutive TSNs, B on the first, E on the last.

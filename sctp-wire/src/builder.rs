@@ -129,12 +129,54 @@ impl PacketBuilder {
         Ok(())
     }
 
+    /// Writes the checksum and returns the datagram, and the unused
+    /// capacity of the builder's buffer for the next packet: datagrams
+    /// built one after the other into a buffer of many MTUs then share one
+    /// allocation (each holds a reference), instead of one allocation each.
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use sctp_wire::{ChecksumMode, Chunk, CommonHeader, PacketBuilder};
+    ///
+    /// let header = CommonHeader::new(5000, 5000, 0x1234);
+    /// let mut buffer = BytesMut::with_capacity(16 * 1200);
+    /// let mut datagrams = Vec::new();
+    /// for _ in 0..3 {
+    ///     let mut builder = PacketBuilder::with_buffer(header, 1200, buffer)?;
+    ///     builder.push(&Chunk::CookieAck)?;
+    ///     let (datagram, rest) = builder.finish_split(ChecksumMode::Crc32c);
+    ///     datagrams.push(datagram);
+    ///     buffer = rest;
+    /// }
+    /// assert!(datagrams.iter().all(|d| d.len() == 16));
+    /// // One allocation, the datagrams side by side in it.
+    /// assert_eq!(datagrams[1].as_ptr(), datagrams[0].as_ptr().wrapping_add(16));
+    /// assert!(buffer.capacity() >= 13 * 1200, "the rest stays available");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn finish_split(mut self, mode: ChecksumMode) -> (Bytes, BytesMut) {
+        self.write_checksum(mode);
+        let rest = self.buf.split_off(self.buf.len());
+        (self.buf.freeze(), rest)
+    }
+
+    /// The buffer of a packet that will not be sent, for reuse by
+    /// [`PacketBuilder::with_buffer`].
+    pub fn into_buffer(self) -> BytesMut {
+        self.buf
+    }
+
     /// Writes the checksum and returns the datagram.
     ///
     /// A packet holding an INIT always gets a CRC32c, whatever `mode` says:
     /// zero checksum is only for an association that negotiated it, and an
     /// INIT is sent before any negotiation (RFC 9653 §5.1).
     pub fn finish(mut self, mode: ChecksumMode) -> Bytes {
+        self.write_checksum(mode);
+        self.buf.freeze()
+    }
+
+    fn write_checksum(&mut self, mode: ChecksumMode) {
         let mode = if self.alone == Some(ChunkType::INIT) {
             ChecksumMode::Crc32c
         } else {
@@ -149,6 +191,5 @@ impl PacketBuilder {
             ChecksumMode::Zero => 0,
         };
         self.buf[8..12].copy_from_slice(&checksum.to_le_bytes());
-        self.buf.freeze()
     }
 }

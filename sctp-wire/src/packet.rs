@@ -4,7 +4,8 @@ use crate::checksum::{packet_crc32c, ChecksumCheck};
 use crate::chunk::Chunk;
 use crate::error::WireError;
 use crate::header::{CommonHeader, COMMON_HEADER_LEN};
-use crate::tlv::{check_chunks, RawChunks};
+use crate::tlv::{check_chunks, chunk_types, RawChunks};
+use crate::types::ChunkType;
 use bytes::Bytes;
 
 /// A received SCTP packet whose header, checksum and chunk framing have
@@ -76,6 +77,25 @@ impl Packet {
     /// built by it.
     pub fn raw_chunks(&self) -> RawChunks<'_> {
         RawChunks::new(&self.datagram, COMMON_HEADER_LEN)
+    }
+
+    /// The type of each chunk, in order, read from the chunk headers alone:
+    /// nothing is cut out or decoded, so a receiver can apply rules about
+    /// the packet's make-up (RFC 9260 §6.10) before decoding anything.
+    ///
+    /// ```
+    /// use sctp_wire::{ChecksumCheck, ChecksumMode, Chunk, ChunkType, CommonHeader, Packet, PacketBuilder};
+    ///
+    /// let mut builder = PacketBuilder::new(CommonHeader::new(5000, 5000, 7), 1200)?;
+    /// builder.push(&Chunk::CookieAck)?;
+    /// builder.push(&Chunk::ShutdownAck)?;
+    /// let packet = Packet::decode(builder.finish(ChecksumMode::Crc32c), ChecksumCheck::Required)?;
+    /// let types: Vec<ChunkType> = packet.chunk_types().collect();
+    /// assert_eq!(types, [ChunkType::COOKIE_ACK, ChunkType::SHUTDOWN_ACK]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn chunk_types(&self) -> impl Iterator<Item = ChunkType> + '_ {
+        chunk_types(&self.datagram, COMMON_HEADER_LEN)
     }
 
     /// The chunks, each decoded into its typed form. A chunk that fails to

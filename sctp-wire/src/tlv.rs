@@ -168,6 +168,16 @@ pub(crate) fn check_chunks(datagram: &[u8], start: usize) -> Result<(), WireErro
     Ok(())
 }
 
+/// The type of each chunk in `datagram[start..]`, read from the chunk
+/// headers without slicing, up to the first framing error.
+pub(crate) fn chunk_types(datagram: &[u8], start: usize) -> impl Iterator<Item = ChunkType> + '_ {
+    let mut walker = TlvWalker::new(start, datagram.len(), start);
+    std::iter::from_fn(move || {
+        let (head, _, _) = walker.next_in(datagram, chunk_element)?.ok()?;
+        Some(ChunkType(head[0]))
+    })
+}
+
 fn chunk_element(head: [u8; 2]) -> Element {
     Element::Chunk(ChunkType(head[0]))
 }

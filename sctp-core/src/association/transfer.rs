@@ -9,10 +9,10 @@ use crate::reassembly::{Message, Reassembly};
 use crate::rto::RtoEstimator;
 use crate::send::{InFlight, SendQueue, Sent};
 use crate::tracker::{DataVerdict, ReceiveTracker};
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use sctp_cc::{AckEvent, CongestionController, CongestionEvent, PathParams, SentPacket};
 use sctp_wire::{
-    Abort, ChecksumMode, Chunk, CommonHeader, DataChunk, ErrorCause, ForwardTsn, OperationError,
+    Abort, ChecksumMode, Chunk, CommonHeader, COMMON_HEADER_LEN, DataChunk, ErrorCause, ForwardTsn, OperationError,
     PacketBuilder, Ppid, Sack, StreamId, Tsn,
 };
 use std::collections::VecDeque;
@@ -103,6 +103,9 @@ pub(super) struct Transfer {
     /// SACK: the gap blocks as unwrapped TSN ranges, and reneged TSNs.
     sack_ranges: Vec<(u64, u64)>,
     reneged: Vec<u64>,
+    /// Where outgoing packets are written: many packets share one
+    /// allocation (see [`tx_buffer_size`]).
+    tx_buffer: BytesMut,
     pub(super) rto: RtoEstimator,
     t3: Option<Instant>,
     /// Consecutive T3-rtx expiries without progress (RFC 9260 §8.1).
@@ -178,6 +181,13 @@ pub struct TransferCounters {
     pub sacks_sent: u64,
 }
 
+/// Bytes allocated at a time for outgoing packets: 16 packets share one
+/// allocation, and a datagram kept alive by the receiver (a small message
+/// is a slice of it) pins at most that much.
+fn tx_buffer_size(mtu: usize) -> usize {
+    16 * mtu
+}
+
 /// Sorts inclusive ranges and merges those that overlap or touch, so
 /// that [`covers`] can binary-search them.
 fn merge_ranges(ranges: &mut Vec<(u64, u64)>) {
@@ -223,6 +233,7 @@ impl Transfer {
             }),
             sack_ranges: Vec::new(),
             reneged: Vec::new(),
+            tx_buffer: BytesMut::new(),
             rto: RtoEstimator::new(config.rto_initial, config.rto_min, config.rto_max),
             t3: None,
             t3_expiries: 0,
@@ -258,9 +269,14 @@ impl Transfer {
 impl Association {
     /// Queues a user message on `stream`; it is sent as the windows allow,
     /// cut into fragments if larger than a packet (RFC 9260 §6.9).
+    ///
+    /// Nothing is sent until [`poll_transmit`](Self::poll_transmit), so
+    /// several messages queued in a row share packets. `now` is the time
+    /// the message is queued, from which the lifetime of a partially
+    /// reliable message will count (RFC 3758 §3.1, not yet implemented).
     pub fn send(
         &mut self,
-        now: Instant,
+        _now: Instant,
         stream: u16,
         ppid: Ppid,
         unordered: bool,
@@ -298,7 +314,9 @@ impl Association {
         t.counters.messages_sent += 1;
         t.counters.bytes_sent += len as u64;
         t.send.push(StreamId(stream), ppid, unordered, payload);
-        self.flush(now);
+        // Packets are built in `poll_transmit`, so messages sent one after
+        // the other share packets (RFC 9260 §6.10 bundling) instead of
+        // going out one per packet.
         Ok(())
     }
 
@@ -693,12 +711,18 @@ impl Association {
         let Some(t) = self.transfer.as_mut() else {
             return false;
         };
+        // The most user data one DATA chunk carries in an empty packet.
+        let whole = mtu.saturating_sub(COMMON_HEADER_LEN + DATA_HEADER) & !3;
         let burst_limit = t.cc.burst_limit();
         let mut fast_budget = t.cc.fast_retransmit_budget();
         let mut sent_new = 0usize;
         let mut sent_data = false;
         loop {
-            let Ok(mut b) = PacketBuilder::new(header, mtu) else {
+            if t.tx_buffer.capacity() < mtu {
+                t.tx_buffer = BytesMut::with_capacity(tx_buffer_size(mtu));
+            }
+            let buffer = std::mem::take(&mut t.tx_buffer);
+            let Ok(mut b) = PacketBuilder::with_buffer(header, mtu, buffer) else {
                 return sent_data;
             };
             // A delayed SACK also rides on any DATA this packet will carry
@@ -772,6 +796,17 @@ impl Association {
                 if window == 0 {
                     break;
                 }
+                // A message that fits whole in a packet is not cut to fill
+                // the end of this one when the next can carry it whole: a
+                // fragment costs the receiver a copy, and the message a
+                // second packet's delay and loss (RFC 9260 §6.9 fragments
+                // only what does not fit).
+                if data_bytes > 0
+                    && room < window
+                    && t.send.front_remaining().is_some_and(|r| r > room && r <= whole)
+                {
+                    break;
+                }
                 let tsn = Tsn(t.next_tsn as u32);
                 let Some(chunk) = t.send.next_fragment(tsn, room.min(window)) else {
                     break;
@@ -787,6 +822,7 @@ impl Association {
                 data_bytes += len;
             }
             if b.is_empty() {
+                t.tx_buffer = b.into_buffer();
                 return sent_data;
             }
             if data_bytes > 0 {
@@ -803,7 +839,8 @@ impl Association {
                 }
                 sent_data = true;
             }
-            let datagram = b.finish(ChecksumMode::Crc32c);
+            let (datagram, rest) = b.finish_split(ChecksumMode::Crc32c);
+            t.tx_buffer = rest;
             self.transmits.push_back(datagram);
             if data_bytes == 0 {
                 return sent_data;

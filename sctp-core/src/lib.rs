@@ -61,6 +61,7 @@
 mod association;
 mod config;
 mod cookie;
+mod payload;
 mod random;
 mod reassembly;
 mod rto;
@@ -73,4 +74,5 @@ pub use association::{
     TransferCounters, TransferStats,
 };
 pub use config::Config;
+pub use payload::Payload;
 pub use random::{RandomSource, SeededRandom};

@@ -47,7 +47,8 @@
 //!   tracker's cumulative TSN after each packet is harmless: a run missing
 //!   a TSN the tracker has received can never complete.
 
-use bytes::{Bytes, BytesMut};
+use crate::payload::Payload;
+use bytes::Bytes;
 use sctp_wire::{DataChunk, Ppid, Ssn, StreamId, Tsn};
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::mem;
@@ -62,9 +63,8 @@ pub(crate) struct Message {
     pub(crate) ppid: Ppid,
     /// Sent with the U bit: delivered without regard to its SSN.
     pub(crate) unordered: bool,
-    /// The user data: the chunk's own `Bytes` for a single fragment, one
-    /// buffer holding all fragments otherwise.
-    pub(crate) payload: Bytes,
+    /// The user data: the payloads of its fragments, not copied.
+    pub(crate) payload: Payload,
 }
 
 /// Why [`Reassembly::insert`] refused a chunk. Nothing of a refused chunk
@@ -231,23 +231,13 @@ impl Run {
         }
     }
 
-    /// The complete message: the bytes of all fragments copied once into
-    /// one buffer.
-    fn into_message(mut self) -> Message {
-        let payload = if self.fragments.len() == 1 {
-            self.fragments.pop_front().unwrap_or_default()
-        } else {
-            let mut buf = BytesMut::with_capacity(self.bytes);
-            for f in &self.fragments {
-                buf.extend_from_slice(f);
-            }
-            buf.freeze()
-        };
+    /// The complete message, its fragments handed over as they are.
+    fn into_message(self) -> Message {
         Message {
             stream_id: self.stream_id,
             ppid: self.ppid,
             unordered: self.ssn_key.is_none(),
-            payload,
+            payload: Payload::from_fragments(self.fragments),
         }
     }
 }
@@ -429,7 +419,7 @@ impl Reassembly {
                 stream_id,
                 ppid,
                 unordered,
-                payload,
+                payload: Payload::from(payload),
             };
             return self.complete(message, ssn, ssn_key);
         }
@@ -640,8 +630,11 @@ mod tests {
         std::iter::from_fn(|| r.pop_message()).collect()
     }
 
-    fn payloads(messages: &[Message]) -> Vec<&[u8]> {
-        messages.iter().map(|m| &m.payload[..]).collect()
+    fn payloads(messages: &[Message]) -> Vec<Bytes> {
+        messages
+            .iter()
+            .map(|m| m.payload.clone().into_bytes())
+            .collect()
     }
 
     /// Recounts everything held and checks the structure's invariants.
@@ -791,8 +784,8 @@ mod tests {
         r.insert(chunk(3, 1, 0, "B", b"b")).unwrap();
         let first = r.pop_message().unwrap();
         assert_eq!(
-            (first.stream_id, &first.payload[..]),
-            (StreamId(1), &b"b-b"[..])
+            (first.stream_id, first.payload.into_bytes()),
+            (StreamId(1), Bytes::from_static(b"b-b"))
         );
         r.insert(chunk(1, 0, 0, "B", b"a")).unwrap();
         r.insert(chunk(2, 0, 0, "E", b"-a")).unwrap();
@@ -860,8 +853,8 @@ mod tests {
         let u = chunk(2, 0, 9, "UBE", b"also zero copy");
         let uptr = u.payload.as_ptr();
         r.insert(u).unwrap();
-        assert_eq!(r.pop_message().unwrap().payload.as_ptr(), ptr);
-        assert_eq!(r.pop_message().unwrap().payload.as_ptr(), uptr);
+        assert_eq!(r.pop_message().unwrap().payload.into_bytes().as_ptr(), ptr);
+        assert_eq!(r.pop_message().unwrap().payload.into_bytes().as_ptr(), uptr);
     }
 
     #[test]
@@ -1018,7 +1011,8 @@ mod tests {
         }
         let m = r.pop_message().unwrap();
         assert_eq!(m.payload.len(), K as usize);
-        assert!(m.payload.iter().enumerate().all(|(i, &b)| b == i as u8));
+        let bytes = m.payload.into_bytes();
+        assert!(bytes.iter().enumerate().all(|(i, &b)| b == i as u8));
         assert_eq!(r.buffered_bytes(), 0);
     }
 
@@ -1092,7 +1086,10 @@ mod tests {
                 r.insert(c).unwrap();
             }
             let m = r.pop_message().expect("complete and in order");
-            assert_eq!((m.ppid, &m.payload[..]), (Ppid(i), &body[..]));
+            assert_eq!(
+                (m.ppid, m.payload.into_bytes()),
+                (Ppid(i), Bytes::from(body.clone()))
+            );
             assert_eq!(r.pop_message(), None);
             delivered += 1;
             if i % 20_000 == 19_999 {
@@ -1207,7 +1204,7 @@ mod tests {
                 let sent = &messages[i].0;
                 prop_assert_eq!(m.stream_id, StreamId(sent.stream));
                 prop_assert_eq!(m.unordered, sent.unordered);
-                prop_assert_eq!(&m.payload[..], &sent.payload[..]);
+                prop_assert!(m.payload == sent.payload[..], "payload differs");
                 if !m.unordered {
                     let last = &mut last_ordered[sent.stream as usize];
                     prop_assert!(last.is_none_or(|l| l < i), "stream {} out of order", sent.stream);

@@ -38,11 +38,11 @@ fn simultaneous_inits_establish_one_association() {
         p.a.all_data_acknowledged() && p.z.all_data_acknowledged()
     });
     assert_eq!(
-        p.z.read().map(|m| m.payload),
+        p.z.read().map(|m| m.payload.into_bytes()),
         Some(Bytes::from_static(b"ping"))
     );
     assert_eq!(
-        p.a.read().map(|m| m.payload),
+        p.a.read().map(|m| m.payload.into_bytes()),
         Some(Bytes::from_static(b"pong"))
     );
 }
@@ -92,7 +92,7 @@ fn a_restarted_peer_is_recognised_by_the_tie_tags() {
         .unwrap();
     p.run_until(100, |p| p.a.all_data_acknowledged());
     assert_eq!(
-        p.z.read().map(|m| m.payload),
+        p.z.read().map(|m| m.payload.into_bytes()),
         Some(Bytes::from_static(b"back"))
     );
     let sent = p.sent();

@@ -54,7 +54,7 @@ fn shutdown_delivers_queued_data_then_closes_both_sides() {
     let mut got = Vec::new();
     p.run_until(10_000, closed);
     while let Some(m) = p.z.read() {
-        got.push(m.payload);
+        got.push(m.payload.into_bytes());
     }
     assert_eq!(got, sent);
     assert_eq!(
@@ -96,7 +96,7 @@ fn the_server_can_shut_down_too() {
     p.z.shutdown(p.now);
     p.run_until(1000, closed);
     assert_eq!(
-        p.a.read().map(|m| m.payload),
+        p.a.read().map(|m| m.payload.into_bytes()),
         Some(Bytes::from_static(b"bye"))
     );
     assert_eq!(

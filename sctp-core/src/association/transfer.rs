@@ -5,6 +5,7 @@
 //! and reassembly (§6.5, §6.9).
 
 use super::{Association, CloseReason, Event, Phase};
+use crate::payload::Payload;
 use crate::reassembly::{Message, Reassembly};
 use crate::rto::RtoEstimator;
 use crate::send::{InFlight, SendQueue, Sent};
@@ -12,8 +13,8 @@ use crate::tracker::{DataVerdict, ReceiveTracker};
 use bytes::{Bytes, BytesMut};
 use sctp_cc::{AckEvent, CongestionController, CongestionEvent, PathParams, SentPacket};
 use sctp_wire::{
-    Abort, ChecksumMode, Chunk, CommonHeader, COMMON_HEADER_LEN, DataChunk, ErrorCause, ForwardTsn, OperationError,
-    PacketBuilder, Ppid, Sack, StreamId, Tsn,
+    Abort, ChecksumMode, Chunk, CommonHeader, DataChunk, ErrorCause, ForwardTsn, OperationError,
+    PacketBuilder, Ppid, Sack, StreamId, Tsn, COMMON_HEADER_LEN,
 };
 use std::collections::VecDeque;
 use std::fmt;
@@ -72,9 +73,9 @@ pub struct ReceivedMessage {
     pub ppid: Ppid,
     /// Whether it was sent unordered.
     pub unordered: bool,
-    /// The user data; for a message that fit in one packet, a slice of
-    /// the received datagram.
-    pub payload: Bytes,
+    /// The user data, as slices of the received datagrams (see
+    /// [`Payload`]).
+    pub payload: Payload,
 }
 
 impl fmt::Debug for ReceivedMessage {
@@ -572,7 +573,8 @@ impl Association {
         merge_ranges(&mut t.sack_ranges);
         t.reneged.clear();
         let ranges = &t.sack_ranges;
-        t.reneged.extend(t.inflight.gap_acked().filter(|&k| !covers(ranges, k)));
+        t.reneged
+            .extend(t.inflight.gap_acked().filter(|&k| !covers(ranges, k)));
         for i in 0..t.reneged.len() {
             let key = t.reneged[i];
             t.inflight.update(key, |s| s.gap_acked = false);
@@ -727,8 +729,8 @@ impl Association {
             };
             // A delayed SACK also rides on any DATA this packet will carry
             // (RFC 9260 §6.2 allows bundling it; it saves a packet).
-            let data_to_send = t.inflight.has_marked()
-                || (!t.send.is_empty() && t.inflight.flight < t.cc.cwnd());
+            let data_to_send =
+                t.inflight.has_marked() || (!t.send.is_empty() && t.inflight.flight < t.cc.cwnd());
             let sack_pending = t.tracker.sack_deadline().is_some() && data_to_send;
             if t.sack_requested || sack_pending || t.tracker.sack_due(now) {
                 let a_rwnd = t.a_rwnd(limit);
@@ -803,7 +805,9 @@ impl Association {
                 // only what does not fit).
                 if data_bytes > 0
                     && room < window
-                    && t.send.front_remaining().is_some_and(|r| r > room && r <= whole)
+                    && t.send
+                        .front_remaining()
+                        .is_some_and(|r| r > room && r <= whole)
                 {
                     break;
                 }

@@ -4,6 +4,8 @@
 //! livelock into a test failure.
 #![allow(dead_code, missing_docs, unreachable_pub)]
 
+pub mod net;
+
 use bytes::Bytes;
 use sctp_core::{Association, Config, Event, SeededRandom};
 use sctp_wire::{

@@ -92,7 +92,9 @@ fn ten_mebibytes_cross_a_lossy_reordering_duplicating_link_byte_exact_and_in_ord
             assert!(!m.unordered);
             let expected = &cuts[next_read as usize];
             assert_eq!(m.payload.len(), expected.len(), "message {next_read}");
-            received.extend_from_slice(&m.payload);
+            for fragment in m.payload.fragments() {
+                received.extend_from_slice(fragment);
+            }
             next_read += 1;
         }
         assert!(net.closed_events().is_empty(), "{:?}", net.closed_events());

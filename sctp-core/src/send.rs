@@ -25,8 +25,12 @@ pub(crate) struct SendQueue {
     queue: VecDeque<Queued>,
     /// Bytes queued and not yet handed to a DATA chunk.
     buffered: usize,
-    /// Next SSN per outbound stream (RFC 9260 §6.5), indexed by stream id.
+    /// Next SSN per outbound stream (RFC 9260 §6.5), indexed by stream id;
+    /// grown to the highest stream used, so an idle association with many
+    /// negotiated streams holds none.
     next_ssn: Vec<Ssn>,
+    /// Outbound streams negotiated: the bound of `next_ssn`.
+    streams: u16,
 }
 
 impl SendQueue {
@@ -34,7 +38,8 @@ impl SendQueue {
         SendQueue {
             queue: VecDeque::new(),
             buffered: 0,
-            next_ssn: vec![Ssn(0); usize::from(outbound_streams)],
+            next_ssn: Vec::new(),
+            streams: outbound_streams,
         }
     }
 
@@ -57,13 +62,17 @@ impl SendQueue {
     ) {
         // RFC 9260 §6.5: ordered messages of a stream take consecutive
         // SSNs; unordered ones carry no meaningful SSN.
-        let ssn = match self.next_ssn.get_mut(usize::from(stream_id.0)) {
-            Some(next) if !unordered => {
-                let ssn = *next;
-                *next = next.next();
-                ssn
+        let index = usize::from(stream_id.0);
+        let ssn = if unordered || stream_id.0 >= self.streams {
+            Ssn(0)
+        } else {
+            if index >= self.next_ssn.len() {
+                self.next_ssn.resize(index + 1, Ssn(0));
             }
-            _ => Ssn(0),
+            let next = &mut self.next_ssn[index];
+            let ssn = *next;
+            *next = next.next();
+            ssn
         };
         self.buffered += payload.len();
         self.queue.push_back(Queued {

@@ -96,7 +96,7 @@ impl ReceiveTracker {
         ReceiveTracker {
             cum,
             held: BTreeMap::new(),
-            duplicates: Vec::with_capacity(MAX_DUPLICATES),
+            duplicates: Vec::new(),
             delayed_ack,
             deadline: None,
             sack_now: false,

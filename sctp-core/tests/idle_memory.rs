@@ -80,9 +80,6 @@ fn heap_per_idle_association(n: usize) -> f64 {
 }
 
 #[test]
-#[ignore = "open: 3 872 heap bytes per idle association (1 360 inline, 2 048 for the \
-            per-stream next-SSN table of 1 024 outbound streams, 464 in five small \
-            blocks); the target is under 2 300"]
 fn an_idle_established_association_holds_less_than_2300_heap_bytes() {
     // Issue 4: "an idle established association costs less than 2.3 KB".
     // Counted here as live heap bytes, inline size included, with the

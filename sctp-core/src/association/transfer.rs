@@ -104,8 +104,10 @@ pub(super) struct Transfer {
     /// SACK: the gap blocks as unwrapped TSN ranges, and reneged TSNs.
     sack_ranges: Vec<(u64, u64)>,
     reneged: Vec<u64>,
-    /// Where outgoing packets are written: many packets share one
-    /// allocation (see [`tx_buffer_size`]).
+    /// Where outgoing packets are written: the packets of a burst share one
+    /// allocation, sized to what the windows let out (at most
+    /// [`TX_BUFFER_PACKETS`]), and it is let go when nothing is left to
+    /// send, so an idle association holds none.
     tx_buffer: BytesMut,
     pub(super) rto: RtoEstimator,
     t3: Option<Instant>,
@@ -182,12 +184,8 @@ pub struct TransferCounters {
     pub sacks_sent: u64,
 }
 
-/// Bytes allocated at a time for outgoing packets: 16 packets share one
-/// allocation, and a datagram kept alive by the receiver (a small message
-/// is a slice of it) pins at most that much.
-fn tx_buffer_size(mtu: usize) -> usize {
-    16 * mtu
-}
+/// Most packets written into one allocation (see [`Transfer::tx_buffer`]).
+const TX_BUFFER_PACKETS: usize = 16;
 
 /// Sorts inclusive ranges and merges those that overlap or touch, so
 /// that [`covers`] can binary-search them.
@@ -257,6 +255,24 @@ impl Transfer {
     fn unwrap_tsn(&self, tsn: Tsn) -> Option<u64> {
         let d = i64::from(Tsn(self.cum_ack as u32).distance_to(tsn));
         self.cum_ack.checked_add_signed(d)
+    }
+
+    /// About how many packets the windows let out now (1 to
+    /// [`TX_BUFFER_PACKETS`]): what is queued or marked for retransmission,
+    /// within the congestion window, plus one for a SACK or a part-filled
+    /// packet.
+    fn packets_ready(&self, mtu: usize) -> usize {
+        let pending = self.send.buffered() + self.inflight.marked_bytes();
+        let room = self.cc.cwnd().saturating_sub(self.inflight.flight);
+        let per_packet = mtu.saturating_sub(COMMON_HEADER_LEN + DATA_HEADER).max(1);
+        (pending.min(room) / per_packet + 1).min(TX_BUFFER_PACKETS)
+    }
+
+    /// Lets the packet buffer go once nothing waits to be sent.
+    fn release_idle_tx_buffer(&mut self) {
+        if self.send.is_empty() && !self.inflight.has_marked() {
+            self.tx_buffer = BytesMut::new();
+        }
     }
 
     /// Our receive window: the buffer less what waits in reassembly or
@@ -721,7 +737,7 @@ impl Association {
         let mut sent_data = false;
         loop {
             if t.tx_buffer.capacity() < mtu {
-                t.tx_buffer = BytesMut::with_capacity(tx_buffer_size(mtu));
+                t.tx_buffer = BytesMut::with_capacity(t.packets_ready(mtu) * mtu);
             }
             let buffer = std::mem::take(&mut t.tx_buffer);
             let Ok(mut b) = PacketBuilder::with_buffer(header, mtu, buffer) else {
@@ -827,6 +843,7 @@ impl Association {
             }
             if b.is_empty() {
                 t.tx_buffer = b.into_buffer();
+                t.release_idle_tx_buffer();
                 return sent_data;
             }
             if data_bytes > 0 {
@@ -847,6 +864,7 @@ impl Association {
             t.tx_buffer = rest;
             self.transmits.push_back(datagram);
             if data_bytes == 0 {
+                t.release_idle_tx_buffer();
                 return sent_data;
             }
         }

@@ -323,6 +323,14 @@ impl Reassembly {
         }
     }
 
+    /// Frees the spare capacity of queues left empty, for an idle
+    /// association.
+    pub(crate) fn shrink(&mut self) {
+        if self.ready.is_empty() {
+            self.ready = VecDeque::new();
+        }
+    }
+
     /// Bytes of user data held: fragments, and complete messages not yet
     /// popped. The advertised receiver window is the limit minus this
     /// (RFC 9260 §6.2.1).

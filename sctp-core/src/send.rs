@@ -43,6 +43,14 @@ impl SendQueue {
         }
     }
 
+    /// Frees the queue's capacity when it is empty, for an idle
+    /// association.
+    pub(crate) fn shrink(&mut self) {
+        if self.queue.is_empty() {
+            self.queue = VecDeque::new();
+        }
+    }
+
     /// Bytes of user data not yet sent once.
     pub(crate) fn buffered(&self) -> usize {
         self.buffered
@@ -310,6 +318,14 @@ impl InFlight {
 
     pub(crate) fn is_empty(&self) -> bool {
         self.chunks.is_empty()
+    }
+
+    /// Frees the ring's capacity when nothing is outstanding, for an idle
+    /// association.
+    pub(crate) fn shrink(&mut self) {
+        if self.chunks.is_empty() {
+            self.chunks = VecDeque::new();
+        }
     }
 
     /// The first key marked for retransmission at or after `from`.

@@ -107,6 +107,14 @@ impl ReceiveTracker {
         }
     }
 
+    /// Frees the duplicate list's capacity when it is empty, for an idle
+    /// association.
+    pub(crate) fn shrink(&mut self) {
+        if self.duplicates.is_empty() {
+            self.duplicates = Vec::new();
+        }
+    }
+
     /// The cumulative TSN ack point: every TSN up to it was received.
     pub(crate) fn cum_tsn(&self) -> Tsn {
         Tsn(self.cum as u32)

@@ -6,6 +6,7 @@ use super::{Association, CloseReason};
 use crate::random::any_u32;
 use bytes::Bytes;
 use sctp_wire::{Chunk, Heartbeat};
+use std::collections::VecDeque;
 use std::time::Instant;
 use tracing::debug;
 
@@ -44,6 +45,12 @@ impl Association {
         };
         if t.heartbeat_at.is_none_or(|at| now < at) {
             return;
+        }
+        // RFC 9260 §8.3: the timer runs only on an idle path; an idle
+        // association keeps no spare memory.
+        t.release_idle_memory();
+        if self.transmits.is_empty() {
+            self.transmits = VecDeque::new();
         }
         if t.heartbeat_outstanding.take().is_some() {
             // RFC 9260 §8.3: a HEARTBEAT unanswered within an RTO counts as

@@ -104,10 +104,11 @@ pub(super) struct Transfer {
     /// SACK: the gap blocks as unwrapped TSN ranges, and reneged TSNs.
     sack_ranges: Vec<(u64, u64)>,
     reneged: Vec<u64>,
-    /// Where outgoing packets are written: the packets of a burst share one
-    /// allocation, sized to what the windows let out (at most
-    /// [`TX_BUFFER_PACKETS`]), and it is let go when nothing is left to
-    /// send, so an idle association holds none.
+    /// Where outgoing packets are written: up to [`TX_BUFFER_PACKETS`]
+    /// packets share one allocation. Allocated with the first packet, and
+    /// let go when all our data is acknowledged, and with the spare
+    /// capacity of the queues when the association falls idle (see
+    /// [`Transfer::release_idle_memory`]).
     tx_buffer: BytesMut,
     pub(super) rto: RtoEstimator,
     t3: Option<Instant>,
@@ -257,22 +258,28 @@ impl Transfer {
         self.cum_ack.checked_add_signed(d)
     }
 
-    /// About how many packets the windows let out now (1 to
-    /// [`TX_BUFFER_PACKETS`]): what is queued or marked for retransmission,
-    /// within the congestion window, plus one for a SACK or a part-filled
-    /// packet.
-    fn packets_ready(&self, mtu: usize) -> usize {
-        let pending = self.send.buffered() + self.inflight.marked_bytes();
-        let room = self.cc.cwnd().saturating_sub(self.inflight.flight);
-        let per_packet = mtu.saturating_sub(COMMON_HEADER_LEN + DATA_HEADER).max(1);
-        (pending.min(room) / per_packet + 1).min(TX_BUFFER_PACKETS)
-    }
-
-    /// Lets the packet buffer go once nothing waits to be sent.
-    fn release_idle_tx_buffer(&mut self) {
-        if self.send.is_empty() && !self.inflight.has_marked() {
+    /// Lets the packet buffer go once all our data is acknowledged and
+    /// none waits, so an association that falls idle holds none.
+    pub(super) fn release_idle_tx_buffer(&mut self) {
+        if self.send.is_empty() && self.inflight.is_empty() {
             self.tx_buffer = BytesMut::new();
         }
+    }
+
+    /// On an idle path: the packet buffer and the spare capacity of every
+    /// queue left empty are freed, so an association that carried data
+    /// and fell idle costs what a fresh one does.
+    pub(super) fn release_idle_memory(&mut self) {
+        self.release_idle_tx_buffer();
+        self.send.shrink();
+        self.inflight.shrink();
+        self.reassembly.shrink();
+        self.tracker.shrink();
+        if self.ready.is_empty() {
+            self.ready = VecDeque::new();
+        }
+        self.sack_ranges = Vec::new();
+        self.reneged = Vec::new();
     }
 
     /// Our receive window: the buffer less what waits in reassembly or
@@ -652,6 +659,7 @@ impl Association {
         // restart it when the earliest outstanding TSN is acknowledged.
         if t.inflight.is_empty() {
             t.t3 = None;
+            t.release_idle_tx_buffer();
         } else if cum_advanced {
             t.t3 = Some(now + t.rto.rto());
         }
@@ -702,7 +710,12 @@ impl Association {
             t.t3 = Some(now + t.rto.rto());
             debug!(rto = ?t.rto.rto(), "T3-rtx expired");
         }
+        // The delayed SACK timer firing means the peer's data paused.
+        let sack_timer = t.tracker.sack_deadline().is_some_and(|d| now >= d);
         self.flush(now);
+        if let Some(t) = self.transfer.as_mut().filter(|_| sack_timer) {
+            t.release_idle_memory();
+        }
     }
 
     /// Builds packets: a SACK when one is due, then retransmissions, then
@@ -736,19 +749,26 @@ impl Association {
         let mut sent_new = 0usize;
         let mut sent_data = false;
         loop {
-            if t.tx_buffer.capacity() < mtu {
-                t.tx_buffer = BytesMut::with_capacity(t.packets_ready(mtu) * mtu);
-            }
-            let buffer = std::mem::take(&mut t.tx_buffer);
-            let Ok(mut b) = PacketBuilder::with_buffer(header, mtu, buffer) else {
-                return sent_data;
-            };
             // A delayed SACK also rides on any DATA this packet will carry
             // (RFC 9260 §6.2 allows bundling it; it saves a packet).
             let data_to_send =
                 t.inflight.has_marked() || (!t.send.is_empty() && t.inflight.flight < t.cc.cwnd());
             let sack_pending = t.tracker.sack_deadline().is_some() && data_to_send;
-            if t.sack_requested || sack_pending || t.tracker.sack_due(now) {
+            let sack_wanted = t.sack_requested || sack_pending || t.tracker.sack_due(now);
+            if !sack_wanted && !data_to_send {
+                return sent_data;
+            }
+            if t.tx_buffer.capacity() < mtu {
+                // A side that only acknowledges needs little: its SACKs are
+                // a few dozen bytes.
+                let packets = if data_to_send { TX_BUFFER_PACKETS } else { 2 };
+                t.tx_buffer = BytesMut::with_capacity(packets * mtu);
+            }
+            let buffer = std::mem::take(&mut t.tx_buffer);
+            let Ok(mut b) = PacketBuilder::with_buffer(header, mtu, buffer) else {
+                return sent_data;
+            };
+            if sack_wanted {
                 let a_rwnd = t.a_rwnd(limit);
                 let sack = t.tracker.make_sack(a_rwnd, MAX_GAP_BLOCKS);
                 if b.push(&Chunk::Sack(sack)).is_ok() {
@@ -843,7 +863,6 @@ impl Association {
             }
             if b.is_empty() {
                 t.tx_buffer = b.into_buffer();
-                t.release_idle_tx_buffer();
                 return sent_data;
             }
             if data_bytes > 0 {
@@ -864,7 +883,6 @@ impl Association {
             t.tx_buffer = rest;
             self.transmits.push_back(datagram);
             if data_bytes == 0 {
-                t.release_idle_tx_buffer();
                 return sent_data;
             }
         }

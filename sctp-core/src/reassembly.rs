@@ -148,6 +148,10 @@ impl ReassemblyError {
     }
 }
 
+/// Room for fragments reserved when a message's first one arrives: a
+/// message of a few packets grows its list once or not at all.
+const FIRST_FRAGMENTS: usize = 8;
+
 /// Where the unwrapped TSN of the first chunk seen lands: far enough from 0
 /// that TSNs up to 2^31 before it do not underflow.
 const TSN_KEY_ORIGIN: u64 = 1 << 32;
@@ -361,6 +365,11 @@ impl Reassembly {
             return Err(ReassemblyError::NoUserData { tsn });
         }
         let key = self.tsn_keys.key(tsn);
+        if !beginning {
+            if let Some(done) = self.extend_run(key, stream_id, unordered, ssn, ending, &payload) {
+                return done;
+            }
+        }
         let held = self
             .runs
             .range(..=key)
@@ -441,7 +450,11 @@ impl Reassembly {
             beginning,
             ending,
             bytes: len,
-            fragments: VecDeque::from([payload]),
+            fragments: {
+                let mut fragments = VecDeque::with_capacity(FIRST_FRAGMENTS);
+                fragments.push_back(payload);
+                fragments
+            },
         };
         let mut start = key;
         if let Some(earlier) = left.and_then(|s| self.detach_run(s).map(|r| (s, r))) {
@@ -472,6 +485,58 @@ impl Reassembly {
         }
         self.runs.insert(start, run);
         Ok(())
+    }
+
+    /// The common case, in O(log n) with no allocation: the chunk is the
+    /// next fragment of a message held in order from its B fragment, and
+    /// extends that run in place (RFC 9260 §6.9). `None` when the chunk is
+    /// anything else, for the general path to handle.
+    fn extend_run(
+        &mut self,
+        key: u64,
+        stream_id: StreamId,
+        unordered: bool,
+        ssn: Ssn,
+        ending: bool,
+        payload: &Bytes,
+    ) -> Option<Result<(), ReassemblyError>> {
+        let len = payload.len();
+        if self.floor.is_some_and(|floor| key <= floor)
+            || len > self.limit.saturating_sub(self.buffered)
+            || self.runs.contains_key(&key)
+            || (!ending && self.runs.contains_key(&key.checked_add(1)?))
+        {
+            return None;
+        }
+        let (&start, run) = self.runs.range_mut(..key).next_back()?;
+        if run.end.checked_add(1) != Some(key)
+            || !run.beginning
+            || run.ending
+            || !run.same_message(stream_id, unordered, ssn)
+        {
+            return None;
+        }
+        // Completing an ordered message whose SSN another complete message
+        // already holds is refused; the general path says so.
+        if ending {
+            if let Some(k) = run.ssn_key {
+                let stream = self.streams.get(&stream_id)?;
+                if stream.waiting.contains_key(&k) {
+                    return None;
+                }
+            }
+        }
+        run.end = key;
+        run.ending = ending;
+        run.bytes += len;
+        run.fragments.push_back(payload.clone());
+        self.buffered += len;
+        if !ending {
+            return Some(Ok(()));
+        }
+        let run = self.detach_run(start)?;
+        let (ssn, ssn_key) = (run.ssn, run.ssn_key);
+        Some(self.complete(run.into_message(), ssn, ssn_key))
     }
 
     /// The next message to hand to the user, if any: ordered messages of a

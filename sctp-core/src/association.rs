@@ -132,6 +132,10 @@ pub struct Stats {
     pub chunks_unhandled: u64,
     /// DATA chunks dropped, unacknowledged, for lack of receive buffer.
     pub data_dropped_no_buffer: u64,
+    /// DATA chunks reported received in a gap block, then dropped to make
+    /// room for a chunk filling a gap below them (RFC 9260 §6.2
+    /// reneging); the peer sends them again.
+    pub data_reneged: u64,
     /// DATA chunks acknowledged but refused by reassembly: inconsistent
     /// with what was already delivered (an SSN already used, fragments
     /// that disagree) or part of an abandoned message.

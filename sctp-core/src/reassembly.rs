@@ -168,6 +168,12 @@ struct TsnKeys {
 }
 
 impl TsnKeys {
+    /// The TSN of a key handed out by [`TsnKeys::key`].
+    fn tsn(&self, key: u64) -> Tsn {
+        let (last, last_key) = self.reference.unwrap_or((Tsn(0), TSN_KEY_ORIGIN));
+        Tsn(last.0.wrapping_add(key.wrapping_sub(last_key) as u32))
+    }
+
     fn key(&mut self, tsn: Tsn) -> u64 {
         let Some((last, last_key)) = self.reference else {
             self.reference = Some((tsn, TSN_KEY_ORIGIN));
@@ -251,6 +257,15 @@ impl Run {
 /// anything else is ahead (see [`OrderedStream::key`]).
 const STALE_SSN_WINDOW: u16 = 1024;
 
+/// A complete ordered message waiting for the SSNs before it, and the
+/// unwrapped TSNs it arrived in (RFC 9260 §6.2 reneging drops it by TSN).
+#[derive(Debug)]
+struct Waiting {
+    message: Message,
+    first: u64,
+    last: u64,
+}
+
 /// Ordered delivery state of one inbound stream.
 #[derive(Debug, Default)]
 struct OrderedStream {
@@ -259,7 +274,7 @@ struct OrderedStream {
     /// `next_ssn` unwrapped: the number of SSNs delivered or skipped.
     next_key: u64,
     /// Complete messages waiting for the SSNs before them, by unwrapped SSN.
-    waiting: BTreeMap<u64, Message>,
+    waiting: BTreeMap<u64, Waiting>,
 }
 
 impl OrderedStream {
@@ -323,6 +338,12 @@ pub(crate) struct Reassembly {
     runs: BTreeMap<u64, Run>,
     /// (stream, unwrapped SSN, run key) for each run of an ordered message.
     ordered_runs: BTreeSet<(StreamId, u64, u64)>,
+    /// (unwrapped TSN of the first fragment, stream, unwrapped SSN) of each
+    /// waiting ordered message, for reneging. The TSN comes first for the
+    /// order; the rest keeps entries distinct even if a peer sent two
+    /// messages with one TSN (the tracker drops such duplicates, and this
+    /// does not rely on it).
+    waiting_by_tsn: BTreeSet<(u64, StreamId, u64)>,
     /// Streams that have seen ordered data or a skip, created on first use.
     streams: HashMap<StreamId, OrderedStream, BuildHasherDefault<StreamIdHasher>>,
     /// Complete messages in delivery order.
@@ -348,6 +369,7 @@ impl Reassembly {
             floor: None,
             runs: BTreeMap::new(),
             ordered_runs: BTreeSet::new(),
+            waiting_by_tsn: BTreeSet::new(),
             streams: HashMap::default(),
             ready: VecDeque::new(),
         }
@@ -464,7 +486,7 @@ impl Reassembly {
                 unordered,
                 payload: Payload::from(payload),
             };
-            return self.complete(message, ssn, ssn_key);
+            return self.complete(message, ssn, ssn_key, (key, key));
         }
 
         let mut run = Run {
@@ -503,8 +525,8 @@ impl Reassembly {
             return Err(ReassemblyError::Abandoned { tsn });
         }
         if run.beginning && run.ending {
-            let (ssn, ssn_key) = (run.ssn, run.ssn_key);
-            return self.complete(run.into_message(), ssn, ssn_key);
+            let (ssn, ssn_key, end) = (run.ssn, run.ssn_key, run.end);
+            return self.complete(run.into_message(), ssn, ssn_key, (start, end));
         }
         if let Some(k) = run.ssn_key {
             self.ordered_runs.insert((run.stream_id, k, start));
@@ -562,7 +584,50 @@ impl Reassembly {
         }
         let run = self.detach_run(start)?;
         let (ssn, ssn_key) = (run.ssn, run.ssn_key);
-        Some(self.complete(run.into_message(), ssn, ssn_key))
+        Some(self.complete(run.into_message(), ssn, ssn_key, (start, key)))
+    }
+
+    /// RFC 9260 §6.2: with the buffer full and a chunk below the largest
+    /// TSN held arriving, "the receiver SHOULD drop the largest TSN held
+    /// for reordering and accept the new incoming DATA chunk". Drops whole
+    /// units (the fragments of an incomplete message, or a complete
+    /// ordered message waiting for an earlier SSN) from the highest TSN
+    /// down, only units wholly above `above`, until `need` bytes are free
+    /// or none is left. Messages ready for the user are never dropped.
+    /// Returns the TSN ranges dropped, which the peer must send again.
+    pub(crate) fn renege(&mut self, above: Tsn, need: usize) -> Vec<(Tsn, Tsn)> {
+        let above = self.tsn_keys.key(above);
+        let mut freed = 0;
+        let mut dropped = Vec::new();
+        while freed < need {
+            let run = self.runs.last_key_value().map(|(&start, _)| start);
+            let waiting = self.waiting_by_tsn.last().copied();
+            let (first, last, bytes) = match (run, waiting) {
+                (Some(r), w) if r > above && w.is_none_or(|(w, _, _)| r > w) => {
+                    let Some(run) = self.detach_run(r) else { break };
+                    (r, run.end, run.bytes)
+                }
+                (_, Some((w, stream_id, k))) if w > above => {
+                    self.waiting_by_tsn.remove(&(w, stream_id, k));
+                    let Some(waiting) = self
+                        .streams
+                        .get_mut(&stream_id)
+                        .and_then(|s| s.waiting.remove(&k))
+                    else {
+                        break;
+                    };
+                    (w, waiting.last, waiting.message.payload.len())
+                }
+                _ => break,
+            };
+            self.release(bytes);
+            freed += bytes;
+            dropped.push((self.tsn_keys.tsn(first), self.tsn_keys.tsn(last)));
+        }
+        if !dropped.is_empty() {
+            trace!(?dropped, freed, "reneged to take a gap-filling chunk");
+        }
+        dropped
     }
 
     /// The next message to hand to the user, if any: ordered messages of a
@@ -591,7 +656,10 @@ impl Reassembly {
         let next_key = k.saturating_add(1);
         let later = stream.waiting.split_off(&next_key);
         let stranded = mem::replace(&mut stream.waiting, later);
-        self.ready.extend(stranded.into_values());
+        for (k, waiting) in stranded {
+            self.waiting_by_tsn.remove(&(waiting.first, stream_id, k));
+            self.ready.push_back(waiting.message);
+        }
         stream.next_key = next_key;
         stream.next_ssn = ssn.next();
         self.deliver_in_order(stream_id);
@@ -637,6 +705,7 @@ impl Reassembly {
         message: Message,
         ssn: Ssn,
         ssn_key: Option<u64>,
+        (first, last): (u64, u64),
     ) -> Result<(), ReassemblyError> {
         let Some(k) = ssn_key else {
             // RFC 9260 §6.6: with the U bit set the endpoint "MUST bypass the
@@ -668,7 +737,15 @@ impl Reassembly {
             }
             return Ok(());
         }
-        stream.waiting.insert(k, message);
+        stream.waiting.insert(
+            k,
+            Waiting {
+                message,
+                first,
+                last,
+            },
+        );
+        self.waiting_by_tsn.insert((first, stream_id, k));
         self.deliver_in_order(stream_id);
         Ok(())
     }
@@ -684,7 +761,10 @@ impl Reassembly {
             if *entry.key() != stream.next_key {
                 break;
             }
-            self.ready.push_back(entry.remove());
+            let k = *entry.key();
+            let waiting = entry.remove();
+            self.waiting_by_tsn.remove(&(waiting.first, stream_id, k));
+            self.ready.push_back(waiting.message);
             stream.next_key = stream.next_key.saturating_add(1);
             stream.next_ssn = stream.next_ssn.next();
         }
@@ -754,7 +834,7 @@ mod tests {
             .streams
             .values()
             .flat_map(|s| s.waiting.values())
-            .map(|m| m.payload.len())
+            .map(|w| w.message.payload.len())
             .sum();
         let ready: usize = r.ready.iter().map(|m| m.payload.len()).sum();
         assert_eq!(r.buffered, in_runs + waiting + ready, "byte count drifted");
@@ -777,6 +857,15 @@ mod tests {
             previous_end = Some(run.end);
         }
         assert_eq!(r.ordered_runs.len(), ordered, "index out of step");
+        let waiting_count: usize = r.streams.values().map(|s| s.waiting.len()).sum();
+        assert_eq!(
+            r.waiting_by_tsn.len(),
+            waiting_count,
+            "TSN index out of step"
+        );
+        for &(first, stream, k) in &r.waiting_by_tsn {
+            assert_eq!(r.streams[&stream].waiting[&k].first, first);
+        }
         for s in r.streams.values() {
             assert!(
                 s.waiting.keys().all(|&k| k > s.next_key),
@@ -1004,6 +1093,40 @@ mod tests {
             })
         );
         assert_eq!(r.buffered_bytes(), 0);
+        check_invariants(&r);
+    }
+
+    #[test]
+    fn reneging_drops_the_highest_units_above_the_gap_first() {
+        // RFC 9260 §6.2: "drop the largest TSN held for reordering".
+        let mut r = Reassembly::new(BIG);
+        r.insert(chunk(1, 0, 0, "BE", b"ready")).unwrap();
+        // TSN 2 (SSN 1) is missing; SSN 2 waits, an unordered message is
+        // half there, and SSN 3 waits.
+        r.insert(chunk(3, 0, 2, "BE", b"two")).unwrap();
+        r.insert(chunk(4, 1, 0, "UB", b"un")).unwrap();
+        r.insert(chunk(6, 0, 3, "B", b"th")).unwrap();
+        r.insert(chunk(7, 0, 3, "E", b"ree")).unwrap();
+        check_invariants(&r);
+        // Six bytes wanted: the waiting SSN 3 (TSN 6-7, five bytes) goes,
+        // then the unordered fragment (TSN 4).
+        assert_eq!(r.renege(Tsn(2), 6), [(Tsn(6), Tsn(7)), (Tsn(4), Tsn(4))]);
+        check_invariants(&r);
+        assert_eq!(r.buffered_bytes(), 5 + 3);
+        // Nothing at or below the gap goes, nor what is ready.
+        assert_eq!(r.renege(Tsn(3), 100), []);
+        assert_eq!(r.renege(Tsn(2), 100), [(Tsn(3), Tsn(3))]);
+        check_invariants(&r);
+        assert_eq!(payloads(&drain(&mut r)), [b"ready".as_slice()]);
+        // The dropped TSNs are taken again when the peer resends them.
+        r.insert(chunk(2, 0, 1, "BE", b"one")).unwrap();
+        r.insert(chunk(3, 0, 2, "BE", b"two")).unwrap();
+        r.insert(chunk(6, 0, 3, "B", b"th")).unwrap();
+        r.insert(chunk(7, 0, 3, "E", b"ree")).unwrap();
+        assert_eq!(
+            payloads(&drain(&mut r)),
+            [b"one".as_slice(), b"two", b"three"]
+        );
         check_invariants(&r);
     }
 

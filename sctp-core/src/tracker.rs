@@ -164,6 +164,52 @@ impl ReceiveTracker {
         DataVerdict::New
     }
 
+    /// Whether a DATA chunk with `tsn` would be new (above the cumulative
+    /// ack point, within [`MAX_TSN_AHEAD`], not held) and below the largest
+    /// TSN held: one that fills a gap. Changes nothing.
+    pub(crate) fn fills_a_gap(&self, tsn: Tsn) -> bool {
+        let distance = self.cum_tsn().distance_to(tsn);
+        if distance <= 0 || distance.unsigned_abs() > MAX_TSN_AHEAD {
+            return false;
+        }
+        let t = self.cum + u64::from(distance.unsigned_abs());
+        !self.holds(t) && self.held.last_key_value().is_some_and(|(_, &end)| end > t)
+    }
+
+    /// RFC 9260 §6.2: the receiver dropped the held TSNs `first..=last`
+    /// (reneging), so SACKs stop reporting them in gap blocks and the peer
+    /// sends them again. TSNs at or below the cumulative ack point are
+    /// never dropped.
+    pub(crate) fn renege(&mut self, first: Tsn, last: Tsn) {
+        let (d1, d2) = (
+            self.cum_tsn().distance_to(first),
+            self.cum_tsn().distance_to(last),
+        );
+        if d1 <= 0 || d2 < d1 {
+            return;
+        }
+        let a = self.cum + u64::from(d1.unsigned_abs());
+        let b = self.cum + u64::from(d2.unsigned_abs());
+        // Held runs are disjoint and sorted: those overlapping a..=b are
+        // the last ones starting at or before b that reach a.
+        let overlapping: Vec<(u64, u64)> = self
+            .held
+            .range(..=b)
+            .rev()
+            .take_while(|(_, &end)| end >= a)
+            .map(|(&start, &end)| (start, end))
+            .collect();
+        for (start, end) in overlapping {
+            self.held.remove(&start);
+            if start < a {
+                self.held.insert(start, a - 1);
+            }
+            if end > b {
+                self.held.insert(b + 1, end);
+            }
+        }
+    }
+
     /// Moves the cumulative ack point to `new_cum`, as a FORWARD TSN or
     /// I-FORWARD TSN asks; returns whether it moved.
     pub(crate) fn forward_cum_tsn(&mut self, new_cum: Tsn) -> bool {
@@ -397,6 +443,27 @@ mod tests {
         let sack = tr.make_sack(1000, 16);
         assert_eq!(sack.cum_tsn_ack, Tsn(4));
         assert!(sack.gap_blocks.is_empty());
+    }
+
+    #[test]
+    fn reneged_tsns_leave_the_gap_blocks() {
+        // RFC 9260 §6.2: TSNs dropped after being reported are no longer
+        // reported, so the sender resends them.
+        let mut tr = ReceiveTracker::new(Tsn(1), DELAY);
+        for t in [1, 3, 4, 5, 6, 8, 9] {
+            tr.on_data(Tsn(t));
+        }
+        assert!(tr.fills_a_gap(Tsn(2)));
+        assert!(!tr.fills_a_gap(Tsn(4)), "held already");
+        assert!(!tr.fills_a_gap(Tsn(10)), "above everything held");
+        assert!(!tr.fills_a_gap(Tsn(1)), "acknowledged already");
+        tr.renege(Tsn(5), Tsn(8));
+        assert_eq!(blocks(&tr.make_sack(0, 16)), [(2, 3), (8, 8)]);
+        tr.renege(Tsn(1), Tsn(1));
+        assert_eq!(tr.cum_tsn(), Tsn(1), "the cumulative ack never goes back");
+        tr.renege(Tsn(9), Tsn(9));
+        assert!(!tr.fills_a_gap(Tsn(7)), "nothing held above 7 any more");
+        assert_eq!(tr.on_data(Tsn(9)), DataVerdict::New, "taken again");
     }
 
     #[test]

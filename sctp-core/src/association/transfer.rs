@@ -418,6 +418,20 @@ impl Association {
             self.close(CloseReason::ProtocolError(cause));
             return false;
         }
+        let held = t.reassembly.buffered_bytes() + t.ready_bytes;
+        let need = (held + chunk.payload.len()).saturating_sub(limit);
+        if need > 0 && t.tracker.fills_a_gap(chunk.tsn) {
+            // RFC 9260 §6.2: with the buffer full, a chunk below the
+            // largest TSN received is taken by dropping "the largest TSN
+            // held for reordering"; otherwise data past a hole could fill
+            // the buffer for good. The SACK that follows at once shows
+            // only what is kept.
+            for (first, last) in t.reassembly.renege(chunk.tsn, need) {
+                t.tracker.renege(first, last);
+                self.stats.data_reneged += u64::from(first.distance_to(last).unsigned_abs()) + 1;
+            }
+            t.sack_requested = true;
+        }
         // No room: drop without acknowledging, the peer retransmits later
         // (RFC 9260 §6.2); a SACK at once tells the zero-window prober the
         // window is still closed (RFC 9260 §6.1 A).

@@ -230,6 +230,9 @@ pub struct Association {
     transmits: VecDeque<Bytes>,
     events: VecDeque<Event>,
     stats: Stats,
+    /// Every `tracing` event of the association happens inside this span,
+    /// which names its role and, once chosen, its verification tag.
+    span: tracing::Span,
 }
 
 impl fmt::Debug for Association {
@@ -249,7 +252,10 @@ impl Association {
     /// [`poll_transmit`](Self::poll_transmit) at once (RFC 9260 §5.1 A).
     pub fn client(config: Config, now: Instant, random: Box<dyn RandomSource>) -> Self {
         let mut a = Self::new(config, Role::Client, now, random);
+        let span = a.span.clone();
+        let _entered = span.enter();
         a.my_tag = nonzero_u32(a.random.as_mut());
+        a.span.record("tag", a.my_tag);
         a.my_initial_tsn = any_u32(a.random.as_mut());
         let init = Init {
             initiate_tag: a.my_tag,
@@ -299,6 +305,7 @@ impl Association {
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             stats: Stats::default(),
+            span: tracing::debug_span!("association", ?role, tag = tracing::field::Empty),
         }
     }
 
@@ -361,6 +368,8 @@ impl Association {
     /// The next datagram to send, if any.
     pub fn poll_transmit(&mut self, now: Instant) -> Option<Bytes> {
         if self.transmits.is_empty() {
+            let span = self.span.clone();
+            let _entered = span.enter();
             // Commands such as `read` change what is owed to the peer (a
             // reopened window); packets are built when asked for.
             self.flush(now);
@@ -390,6 +399,8 @@ impl Association {
 
     /// Runs the timers that are due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
+        let span = self.span.clone();
+        let _entered = span.enter();
         self.transfer_handle_timeout(now);
         self.shutdown_handle_timeout(now);
         self.heartbeat_handle_timeout(now);
@@ -429,6 +440,8 @@ impl Association {
     /// carrying `reason` goes to the peer (RFC 9260 §9.1), and the
     /// association closes. Does nothing on a closed association.
     pub fn abort(&mut self, reason: &str) {
+        let span = self.span.clone();
+        let _entered = span.enter();
         if matches!(self.phase, Phase::Closed) {
             return;
         }
@@ -445,6 +458,8 @@ impl Association {
     /// Processes one received SCTP packet. Anything malformed, or outside
     /// this association, is counted in [`stats`](Self::stats) and dropped.
     pub fn handle_datagram(&mut self, now: Instant, datagram: Bytes) {
+        let span = self.span.clone();
+        let _entered = span.enter();
         self.stats.datagrams_received += 1;
         let packet = match Packet::decode(datagram, ChecksumCheck::Required) {
             Ok(p) => p,
@@ -908,6 +923,7 @@ impl Association {
         self.t2 = None;
         self.shutdown_guard = None;
         self.my_tag = contents.my_tag;
+        self.span.record("tag", self.my_tag);
         self.my_initial_tsn = contents.my_initial_tsn;
         self.peer = Some(Peer {
             tag: contents.peer_tag,

@@ -584,3 +584,49 @@ fn counters_follow_the_transfer() {
     );
     assert!(a.ssthresh.is_some());
 }
+
+#[test]
+fn the_peer_window_counts_outstanding_bytes_once() {
+    // RFC 9260 §6.2.1 B, C: the peer's rwnd is the a_rwnd of its latest
+    // SACK less the bytes still outstanding — subtracted once. A peer with
+    // a 20 000-byte buffer that acknowledges 10 of 20 chunks and has read
+    // everything (a_rwnd 20 000) leaves room for 10 000 more bytes.
+    let a = Config {
+        congestion: std::sync::Arc::new(sctp_cc::FixedWindow::new(1 << 20)),
+        ..Config::default()
+    };
+    let z = Config {
+        max_receive_buffer: 20_000,
+        ..Config::default()
+    };
+    let mut p = connected(a, z);
+    let sent = std::rc::Rc::new(std::cell::RefCell::new(0usize));
+    let seen = sent.clone();
+    // A's DATA never reaches Z: the SACK below is written by hand.
+    p.hook = Box::new(move |side, d| {
+        if side == Side::A {
+            *seen.borrow_mut() += chunks_of(&d)
+                .iter()
+                .filter(|c| matches!(c, Chunk::Data(_)))
+                .count();
+            return None;
+        }
+        Some(d)
+    });
+    for i in 0..100 {
+        p.a.send(p.now, 0, Ppid::BINARY, false, message(i, 1000))
+            .unwrap();
+    }
+    p.run_for(Duration::from_millis(1));
+    assert_eq!(*sent.borrow(), 20, "the INIT's a_rwnd of 20 000 fills");
+    let t0 = p.z.peer_initial_tsn().unwrap();
+    let sack = Chunk::Sack(Sack {
+        cum_tsn_ack: t0.wrapping_add(9),
+        a_rwnd: 20_000,
+        gap_blocks: PackedList::new(),
+        duplicate_tsns: PackedList::new(),
+    });
+    p.inject(Side::A, packet(p.a.local_verification_tag(), &[sack]));
+    assert_eq!(*sent.borrow(), 30, "10 000 bytes of room: ten more chunks");
+    assert_eq!(p.a.transfer_stats().unwrap().peer_rwnd, 0);
+}

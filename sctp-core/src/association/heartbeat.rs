@@ -6,7 +6,6 @@ use super::{Association, CloseReason};
 use crate::random::any_u32;
 use bytes::Bytes;
 use sctp_wire::{Chunk, Heartbeat};
-use std::collections::VecDeque;
 use std::time::Instant;
 use tracing::debug;
 
@@ -49,9 +48,9 @@ impl Association {
         // RFC 9260 §8.3: the timer runs only on an idle path; an idle
         // association keeps no spare memory.
         t.release_idle_memory();
-        if self.transmits.is_empty() {
-            self.transmits = VecDeque::new();
-        }
+        // The transmit queue keeps a few slots (a burst may have grown it
+        // to dozens).
+        self.transmits.shrink_to(4);
         if t.heartbeat_outstanding.take().is_some() {
             // RFC 9260 §8.3: a HEARTBEAT unanswered within an RTO counts as
             // an error; past Association.Max.Retrans the peer is unreachable.

@@ -97,8 +97,9 @@ pub(super) struct Transfer {
     next_tsn: u64,
     /// The peer's cumulative TSN ack of our data, unwrapped.
     cum_ack: u64,
-    /// Our view of the peer's receive window (RFC 9260 §6.2.1).
-    peer_rwnd: usize,
+    /// The a_rwnd of the peer's latest SACK (or of its INIT): its
+    /// receive window then, data it held included.
+    peer_a_rwnd: usize,
     cc: Box<dyn CongestionController>,
     /// Scratch space for SACK processing, kept to spare an allocation per
     /// SACK: the gap blocks as unwrapped TSN ranges, and reneged TSNs.
@@ -226,7 +227,7 @@ impl Transfer {
             inflight: InFlight::new(next_tsn),
             next_tsn,
             cum_ack: next_tsn - 1,
-            peer_rwnd: peer_rwnd as usize,
+            peer_a_rwnd: peer_rwnd as usize,
             cc: config.congestion.build(&PathParams {
                 mtu: config.mtu,
                 peer_rwnd: peer_rwnd as usize,
@@ -256,6 +257,21 @@ impl Transfer {
     fn unwrap_tsn(&self, tsn: Tsn) -> Option<u64> {
         let d = i64::from(Tsn(self.cum_ack as u32).distance_to(tsn));
         self.cum_ack.checked_add_signed(d)
+    }
+
+    /// Bytes sent and not acknowledged: in flight, or marked for
+    /// retransmission (they left the flight but still occupy the peer's
+    /// window).
+    fn outstanding(&self) -> usize {
+        self.inflight.flight + self.inflight.marked_bytes()
+    }
+
+    /// The peer's receive window now (RFC 9260 §6.2.1): its latest a_rwnd
+    /// less what is outstanding. Rules B and C (subtract each DATA chunk
+    /// sent; on a SACK, start again from its a_rwnd less what is still
+    /// outstanding) come to exactly this, computed when needed.
+    fn peer_rwnd(&self) -> usize {
+        self.peer_a_rwnd.saturating_sub(self.outstanding())
     }
 
     /// Lets the packet buffer go once all our data is acknowledged and
@@ -370,7 +386,7 @@ impl Association {
         Some(TransferStats {
             flight: t.inflight.flight,
             cwnd: t.cc.cwnd(),
-            peer_rwnd: t.peer_rwnd,
+            peer_rwnd: t.peer_rwnd(),
             buffered: t.send.buffered(),
             srtt_us: t.rto.srtt().map(|d| d.as_micros() as u64),
             rttvar_us: t.rto.rttvar().map(|d| d.as_micros() as u64),
@@ -528,7 +544,7 @@ impl Association {
         let Some(t) = self.transfer.as_ref() else {
             return;
         };
-        let a_rwnd = (t.peer_rwnd + t.inflight.flight).min(u32::MAX as usize) as u32;
+        let a_rwnd = t.peer_a_rwnd.min(u32::MAX as usize) as u32;
         self.on_sack(
             now,
             Sack {
@@ -667,8 +683,9 @@ impl Association {
             t.cc.on_congestion(now, CongestionEvent::FastRetransmit, t.inflight.flight);
             debug!(cwnd = t.cc.cwnd(), "fast retransmit");
         }
-        // RFC 9260 §6.2.1: peer rwnd = a_rwnd less the bytes still in flight.
-        t.peer_rwnd = (sack.a_rwnd as usize).saturating_sub(t.inflight.flight);
+        // RFC 9260 §6.2.1 C: the peer's rwnd is the a_rwnd less what is
+        // still outstanding (see `Transfer::peer_rwnd`).
+        t.peer_a_rwnd = sack.a_rwnd as usize;
         // RFC 9260 §6.3.2 R2, R3: stop T3 when all is acknowledged,
         // restart it when the earliest outstanding TSN is acknowledged.
         if t.inflight.is_empty() {
@@ -837,13 +854,10 @@ impl Association {
                 if room == 0 {
                     break;
                 }
-                // Chunks awaiting retransmission still occupy the peer's
-                // window though they left the flight.
-                let outstanding = t.inflight.flight + t.inflight.marked_bytes();
-                let window = if outstanding == 0 {
+                let window = if t.outstanding() == 0 {
                     room.max(1)
                 } else {
-                    t.peer_rwnd.saturating_sub(outstanding)
+                    t.peer_rwnd()
                 };
                 if window == 0 {
                     break;

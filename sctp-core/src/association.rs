@@ -475,16 +475,8 @@ impl Association {
             return;
         }
         // RFC 9260 §6.10: INIT, INIT ACK and SHUTDOWN COMPLETE travel
-        // alone. Checked on the chunk headers, before decoding anything.
-        let (mut count, mut alone) = (0, false);
-        for kind in packet.chunk_types() {
-            count += 1;
-            alone |= matches!(
-                kind,
-                ChunkType::INIT | ChunkType::INIT_ACK | ChunkType::SHUTDOWN_COMPLETE
-            );
-        }
-        if count > 1 && alone {
+        // alone (found while the framing was checked).
+        if packet.bundles_a_lone_chunk() {
             self.stats.dropped_unexpected += 1;
             return;
         }

@@ -4,7 +4,7 @@ use crate::checksum::{crc32c, ChecksumMode};
 use crate::chunk::ChunkEncode;
 use crate::error::BuildError;
 use crate::header::{CommonHeader, COMMON_HEADER_LEN};
-use crate::tlv::put_padding;
+use crate::tlv::{must_be_alone, put_padding};
 use crate::types::ChunkType;
 use bytes::{Bytes, BytesMut};
 
@@ -36,14 +36,6 @@ pub struct PacketBuilder {
     mtu: usize,
     chunks: usize,
     alone: Option<ChunkType>,
-}
-
-/// RFC 9260 §6.10: these chunks are never bundled with others.
-fn must_be_alone(kind: ChunkType) -> bool {
-    matches!(
-        kind,
-        ChunkType::INIT | ChunkType::INIT_ACK | ChunkType::SHUTDOWN_COMPLETE
-    )
 }
 
 impl PacketBuilder {

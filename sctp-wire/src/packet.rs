@@ -4,8 +4,7 @@ use crate::checksum::{packet_crc32c, ChecksumCheck};
 use crate::chunk::Chunk;
 use crate::error::WireError;
 use crate::header::{CommonHeader, COMMON_HEADER_LEN};
-use crate::tlv::{check_chunks, chunk_types, RawChunks};
-use crate::types::ChunkType;
+use crate::tlv::{check_chunks, ChunkSummary, RawChunks};
 use bytes::Bytes;
 
 /// A received SCTP packet whose header, checksum and chunk framing have
@@ -19,6 +18,7 @@ use bytes::Bytes;
 pub struct Packet {
     header: CommonHeader,
     datagram: Bytes,
+    summary: ChunkSummary,
 }
 
 impl Packet {
@@ -58,13 +58,51 @@ impl Packet {
         if datagram.len() == COMMON_HEADER_LEN {
             return Err(WireError::NoChunks);
         }
-        check_chunks(&datagram, COMMON_HEADER_LEN)?;
-        Ok(Packet { header, datagram })
+        let summary = check_chunks(&datagram, COMMON_HEADER_LEN)?;
+        Ok(Packet {
+            header,
+            datagram,
+            summary,
+        })
     }
 
     /// The common header.
     pub fn header(&self) -> &CommonHeader {
         &self.header
+    }
+
+    /// How many chunks the packet holds.
+    pub fn chunk_count(&self) -> usize {
+        self.summary.count
+    }
+
+    /// Whether an INIT, INIT ACK or SHUTDOWN COMPLETE is bundled with
+    /// other chunks, which RFC 9260 §6.10 forbids: a receiver discards
+    /// such a packet. Found while [`Packet::decode`] checks the framing,
+    /// at no extra cost.
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use sctp_wire::{ChecksumCheck, ChecksumMode, Chunk, CommonHeader, Packet, PacketBuilder};
+    ///
+    /// let mut builder = PacketBuilder::new(CommonHeader::new(5000, 5000, 7), 1200)?;
+    /// builder.push(&Chunk::CookieAck)?;
+    /// let fine = Packet::decode(builder.finish(ChecksumMode::Crc32c), ChecksumCheck::Required)?;
+    /// assert!(!fine.bundles_a_lone_chunk());
+    ///
+    /// // A COOKIE ACK then a SHUTDOWN COMPLETE (type 14, 4 bytes), put
+    /// // together by hand since the builder refuses to.
+    /// let mut raw = BytesMut::from(&fine.as_bytes()[..]);
+    /// raw.extend_from_slice(&[14, 0, 0, 4]);
+    /// let crc = sctp_wire::crc32c(&{ let mut z = raw.clone(); z[8..12].fill(0); z });
+    /// raw[8..12].copy_from_slice(&crc.to_le_bytes());
+    /// let bad = Packet::decode(raw.freeze(), ChecksumCheck::Required)?;
+    /// assert_eq!(bad.chunk_count(), 2);
+    /// assert!(bad.bundles_a_lone_chunk());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn bundles_a_lone_chunk(&self) -> bool {
+        self.summary.count > 1 && self.summary.has_lone_kind
     }
 
     /// The whole datagram.
@@ -77,25 +115,6 @@ impl Packet {
     /// built by it.
     pub fn raw_chunks(&self) -> RawChunks<'_> {
         RawChunks::new(&self.datagram, COMMON_HEADER_LEN)
-    }
-
-    /// The type of each chunk, in order, read from the chunk headers alone:
-    /// nothing is cut out or decoded, so a receiver can apply rules about
-    /// the packet's make-up (RFC 9260 §6.10) before decoding anything.
-    ///
-    /// ```
-    /// use sctp_wire::{ChecksumCheck, ChecksumMode, Chunk, ChunkType, CommonHeader, Packet, PacketBuilder};
-    ///
-    /// let mut builder = PacketBuilder::new(CommonHeader::new(5000, 5000, 7), 1200)?;
-    /// builder.push(&Chunk::CookieAck)?;
-    /// builder.push(&Chunk::ShutdownAck)?;
-    /// let packet = Packet::decode(builder.finish(ChecksumMode::Crc32c), ChecksumCheck::Required)?;
-    /// let types: Vec<ChunkType> = packet.chunk_types().collect();
-    /// assert_eq!(types, [ChunkType::COOKIE_ACK, ChunkType::SHUTDOWN_ACK]);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn chunk_types(&self) -> impl Iterator<Item = ChunkType> + '_ {
-        chunk_types(&self.datagram, COMMON_HEADER_LEN)
     }
 
     /// The chunks, each decoded into its typed form. A chunk that fails to

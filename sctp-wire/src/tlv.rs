@@ -158,24 +158,35 @@ impl TlvWalker {
     }
 }
 
-/// Checks the framing of the chunks in `datagram[start..]` without
-/// allocating or slicing.
-pub(crate) fn check_chunks(datagram: &[u8], start: usize) -> Result<(), WireError> {
-    let mut walker = TlvWalker::new(start, datagram.len(), start);
-    while let Some(cut) = walker.next_in(datagram, chunk_element) {
-        cut?;
-    }
-    Ok(())
+/// What [`check_chunks`] learnt about a packet's chunks on the way.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ChunkSummary {
+    /// How many chunks the packet holds.
+    pub(crate) count: usize,
+    /// Whether one is a chunk that must travel alone (RFC 9260 §6.10).
+    pub(crate) has_lone_kind: bool,
 }
 
-/// The type of each chunk in `datagram[start..]`, read from the chunk
-/// headers without slicing, up to the first framing error.
-pub(crate) fn chunk_types(datagram: &[u8], start: usize) -> impl Iterator<Item = ChunkType> + '_ {
+/// Checks the framing of the chunks in `datagram[start..]` without
+/// allocating or slicing, and counts them.
+pub(crate) fn check_chunks(datagram: &[u8], start: usize) -> Result<ChunkSummary, WireError> {
     let mut walker = TlvWalker::new(start, datagram.len(), start);
-    std::iter::from_fn(move || {
-        let (head, _, _) = walker.next_in(datagram, chunk_element)?.ok()?;
-        Some(ChunkType(head[0]))
-    })
+    let mut summary = ChunkSummary::default();
+    while let Some(cut) = walker.next_in(datagram, chunk_element) {
+        let (head, _, _) = cut?;
+        summary.count += 1;
+        summary.has_lone_kind |= must_be_alone(ChunkType(head[0]));
+    }
+    Ok(summary)
+}
+
+/// RFC 9260 §6.10: INIT, INIT ACK and SHUTDOWN COMPLETE are never bundled
+/// with other chunks.
+pub(crate) fn must_be_alone(kind: ChunkType) -> bool {
+    matches!(
+        kind,
+        ChunkType::INIT | ChunkType::INIT_ACK | ChunkType::SHUTDOWN_COMPLETE
+    )
 }
 
 fn chunk_element(head: [u8; 2]) -> Element {

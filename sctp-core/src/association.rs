@@ -15,7 +15,7 @@ use crate::timer::{BackoffTimer, Expiry};
 use bytes::Bytes;
 use sctp_wire::{
     Abort, ChecksumCheck, ChecksumMode, Chunk, ChunkType, CommonHeader, CookieEcho, ErrorCause,
-    Heartbeat, Init, OperationError, Packet, PacketBuilder, Param, ParamType, Tsn,
+    Heartbeat, Init, OperationError, Packet, PacketBuilder, Param, ParamType, Tsn, EDMID_DTLS,
 };
 use std::collections::VecDeque;
 use std::fmt;
@@ -150,6 +150,9 @@ struct Peer {
     a_rwnd: u32,
     /// Negotiated stream counts: (outbound, inbound), RFC 9260 §5.1.1.
     streams: (u16, u16),
+    /// It announced Zero Checksum Acceptable with the DTLS method
+    /// (RFC 9653 §5.1).
+    zero_checksum: bool,
 }
 
 enum Phase {
@@ -179,12 +182,26 @@ impl Phase {
 
 /// What INIT and INIT ACK announce: FORWARD TSN is understood (RFC 3758
 /// §3.1, and in the Supported Extensions list of RFC 5061 §4.2.7, which is
-/// all pion/sctp looks at), so a peer may send with partial reliability.
-fn supported_extensions() -> Vec<Param> {
-    vec![
+/// all pion/sctp looks at), so a peer may send with partial reliability;
+/// and with `zero_checksum`, that a zero checksum is acceptable because
+/// DTLS protects the packets (RFC 9653 §5.1).
+fn supported_extensions(zero_checksum: bool) -> Vec<Param> {
+    let mut params = vec![
         Param::ForwardTsnSupported,
         Param::SupportedExtensions([ChunkType::FORWARD_TSN].into()),
-    ]
+    ];
+    if zero_checksum {
+        params.push(Param::ZeroChecksumAcceptable { edmid: EDMID_DTLS });
+    }
+    params
+}
+
+/// RFC 9653 §5.1: whether an INIT or INIT ACK announces Zero Checksum
+/// Acceptable with the one method this crate knows, DTLS.
+fn announces_zero_checksum(params: &[Param]) -> bool {
+    params
+        .iter()
+        .any(|p| matches!(p, Param::ZeroChecksumAcceptable { edmid } if *edmid == EDMID_DTLS))
 }
 
 /// A sans-IO SCTP association.
@@ -263,7 +280,7 @@ impl Association {
             outbound_streams: a.config.outbound_streams,
             inbound_streams: a.config.inbound_streams,
             initial_tsn: Tsn(a.my_initial_tsn),
-            params: supported_extensions(),
+            params: supported_extensions(a.config.zero_checksum),
         };
         // RFC 9260 §8.5.1: the packet carrying INIT has verification tag 0.
         a.send_packet(0, &[Chunk::Init(init.clone())]);
@@ -461,7 +478,7 @@ impl Association {
         let span = self.span.clone();
         let _entered = span.enter();
         self.stats.datagrams_received += 1;
-        let packet = match Packet::decode(datagram, ChecksumCheck::Required) {
+        let packet = match Packet::decode(datagram, self.checksum_check()) {
             Ok(p) => p,
             Err(e) => {
                 trace!(%e, "dropped a malformed packet");
@@ -749,9 +766,10 @@ impl Association {
             lifetime_ms: u32::try_from(self.config.cookie_lifetime.as_millis()).unwrap_or(u32::MAX),
             local_tie_tag,
             peer_tie_tag,
+            peer_zero_checksum: announces_zero_checksum(&init.params),
         };
         let mut params = vec![Param::StateCookie(Bytes::from(contents.seal(&self.secret)))];
-        params.extend(supported_extensions());
+        params.extend(supported_extensions(self.config.zero_checksum));
         params.extend(unrecognized);
         let init_ack = Init {
             initiate_tag: my_tag,
@@ -787,6 +805,7 @@ impl Association {
                 self.config.outbound_streams.min(init_ack.inbound_streams),
                 self.config.inbound_streams.min(init_ack.outbound_streams),
             ),
+            zero_checksum: announces_zero_checksum(&init_ack.params),
         };
         let Some(cookie) = cookie else {
             // RFC 9260 §5.1 B, §3.3.10.2: an INIT ACK without a State
@@ -922,6 +941,7 @@ impl Association {
             initial_tsn: contents.peer_initial_tsn,
             a_rwnd: contents.peer_a_rwnd,
             streams: (contents.outbound_streams, contents.inbound_streams),
+            zero_checksum: contents.peer_zero_checksum,
         });
         let was_established = self.transfer.is_some();
         self.phase = Phase::Established;
@@ -996,8 +1016,42 @@ impl Association {
             }
         }
         if !builder.is_empty() {
-            self.transmits
-                .push_back(builder.finish(ChecksumMode::Crc32c));
+            // RFC 9653 §5.2: the handshake's packets reach a peer that may
+            // hold no state (or, on a restart, a new one), so they always
+            // carry a CRC32c (the builder sees to INIT itself).
+            let handshake = chunks
+                .iter()
+                .any(|c| matches!(c, Chunk::InitAck(_) | Chunk::CookieEcho(_)));
+            let mode = if handshake {
+                ChecksumMode::Crc32c
+            } else {
+                self.checksum_mode()
+            };
+            self.transmits.push_back(builder.finish(mode));
+        }
+    }
+
+    /// RFC 9653 §5.2: packets go out with a zero checksum once both sides
+    /// announced Zero Checksum Acceptable for DTLS.
+    pub(super) fn checksum_mode(&self) -> ChecksumMode {
+        if self.config.zero_checksum && self.peer.is_some_and(|p| p.zero_checksum) {
+            ChecksumMode::Zero
+        } else {
+            ChecksumMode::Crc32c
+        }
+    }
+
+    /// RFC 9653 §5.3: having announced Zero Checksum Acceptable, accept a
+    /// zero checksum besides a correct CRC32c, except while a server has
+    /// no association: the peer cannot know yet (its COOKIE ECHO, and
+    /// anything out of the blue, carries a CRC32c).
+    fn checksum_check(&self) -> ChecksumCheck {
+        let no_association =
+            self.role == Role::Server && matches!(self.phase, Phase::Closed) && self.peer.is_none();
+        if self.config.zero_checksum && !no_association {
+            ChecksumCheck::ZeroAllowed
+        } else {
+            ChecksumCheck::Required
         }
     }
 }

@@ -47,6 +47,13 @@ pub struct Config {
     pub cookie_lifetime: Duration,
     /// Builds the congestion controller (RFC 9260 §7.2 by default).
     pub congestion: Arc<dyn CongestionControllerFactory>,
+    /// The packets travel inside DTLS, which detects corruption, so the
+    /// CRC32c may be left out (RFC 9653, pion's `EnableZeroChecksum`):
+    /// INIT and INIT ACK announce Zero Checksum Acceptable with the DTLS
+    /// method, packets with a zero checksum are accepted, and once the
+    /// peer announced the same, packets go out with a zero checksum. Off
+    /// by default: only true where DTLS (RFC 8261) carries the packets.
+    pub zero_checksum: bool,
 }
 
 impl fmt::Debug for Config {
@@ -64,6 +71,7 @@ impl fmt::Debug for Config {
             .field("rto_min", &self.rto_min)
             .field("rto_max", &self.rto_max)
             .field("heartbeat_interval", &self.heartbeat_interval)
+            .field("zero_checksum", &self.zero_checksum)
             .finish_non_exhaustive()
     }
 }
@@ -88,6 +96,7 @@ impl Default for Config {
             association_max_retrans: 10,
             cookie_lifetime: Duration::from_secs(60),
             congestion: Arc::new(Rfc9260Config::default()),
+            zero_checksum: false,
         }
     }
 }

@@ -13,8 +13,8 @@ use crate::tracker::{DataVerdict, ReceiveTracker};
 use bytes::{Bytes, BytesMut};
 use sctp_cc::{AckEvent, CongestionController, CongestionEvent, PathParams, SentPacket};
 use sctp_wire::{
-    Abort, ChecksumMode, Chunk, CommonHeader, DataChunk, ErrorCause, ForwardTsn, OperationError,
-    PacketBuilder, Ppid, Sack, StreamId, Tsn, COMMON_HEADER_LEN,
+    Abort, Chunk, CommonHeader, DataChunk, ErrorCause, ForwardTsn, OperationError, PacketBuilder,
+    Ppid, Sack, StreamId, Tsn, COMMON_HEADER_LEN,
 };
 use std::collections::VecDeque;
 use std::fmt;
@@ -765,6 +765,7 @@ impl Association {
         }
         let limit = self.config.max_receive_buffer;
         let mtu = self.config.mtu;
+        let checksum = self.checksum_mode();
         let header = CommonHeader::new(
             self.config.local_port,
             self.config.remote_port,
@@ -907,7 +908,7 @@ impl Association {
                 }
                 sent_data = true;
             }
-            let (datagram, rest) = b.finish_split(ChecksumMode::Crc32c);
+            let (datagram, rest) = b.finish_split(checksum);
             t.tx_buffer = rest;
             self.transmits.push_back(datagram);
             if data_bytes == 0 {

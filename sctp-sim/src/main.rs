@@ -1,0 +1,3 @@
+//! The `sctp-sim` command line (work in progress).
+
+fn main() {}

@@ -50,7 +50,8 @@ impl Dist {
         match *self {
             Dist::Fixed(v) => (v, v),
             Dist::Uniform { min, max } => (min, max),
-            Dist::Exponential { mean } => (0.0, mean),
+            // Samples are clamped to the allowed range; the mean must lie in it.
+            Dist::Exponential { mean } => (mean, mean),
         }
     }
 

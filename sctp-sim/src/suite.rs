@@ -359,6 +359,9 @@ pub fn compare_controllers(
         s.set_cc(cc);
         reports.push(run(&s, base, &mut |_| {})?);
     }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
     let runs: Vec<(String, &report::FlowReport)> = reports
         .iter()
         .filter_map(|r| Some((r.flows.first()?.cc.clone(), r.flows.first()?)))

@@ -100,7 +100,7 @@ pub fn soak(messages: u64, seed: u64) -> Scenario {
         description: format!("{messages} messages through a hostile link"),
         seed,
         // Generous: the run ends as soon as the flow has finished.
-        duration_ms: 60_000.0 + messages as f64 * 2.0,
+        duration_ms: 120_000.0 + messages as f64 * 5.0,
         sample_interval_ms: 100.0,
         links: vec![LinkSpec {
             name: "hostile".to_owned(),

@@ -9,7 +9,7 @@
 //!   number), stall detection; one seed decides every random choice and
 //!   the [`trace`] hash proves that a run repeats bit for bit;
 //! - [`link`] and [`loss`]: bandwidth, propagation delay, jitter, a
-//!   drop-tail bottleneck queue shared by the flows on a link, Bernoulli
+//!   bottleneck queue (drop-tail or [`codel`]) shared by the flows on a link, Bernoulli
 //!   and Gilbert-Elliott loss, reordering, duplication, corruption,
 //!   outages, MTU — each direction on its own;
 //! - [`workload`]: bulk transfers, message streams, request/response,
@@ -46,6 +46,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod codel;
 pub mod engine;
 mod error;
 pub mod invariants;

@@ -7,6 +7,7 @@
 //! `len · 8 / bandwidth` later, so no event is needed for the queue
 //! itself. Several flows sharing a link share this queue.
 
+use crate::codel::{Aqm, Codel};
 use crate::error::{check_range, ms_to_ns, FieldError};
 use crate::loss::{Loss, LossModel};
 use crate::rng::Rng;
@@ -53,6 +54,8 @@ pub struct LinkParams {
     pub queue_bytes: Option<u64>,
     /// Bottleneck queue limit in packets (packet in service included).
     pub queue_packets: Option<u64>,
+    /// Queue discipline: drop-tail or CoDel.
+    pub aqm: Aqm,
     /// Loss model; none loses nothing.
     pub loss: Option<LossModel>,
     /// Reordering; none keeps order.
@@ -76,6 +79,7 @@ impl Default for LinkParams {
             jitter_ms: 0.0,
             queue_bytes: None,
             queue_packets: None,
+            aqm: Aqm::DropTail,
             loss: None,
             reorder: None,
             duplicate: 0.0,
@@ -99,6 +103,8 @@ pub struct CompiledLink {
     pub queue_bytes: Option<u64>,
     /// Queue limit in packets.
     pub queue_packets: Option<u64>,
+    /// CoDel's target and interval, ns, if the queue runs CoDel.
+    pub codel: Option<(u64, u64)>,
     /// Loss model.
     pub loss: Option<LossModel>,
     /// Reordering probability and extra delay in ns.
@@ -168,8 +174,32 @@ impl LinkParams {
                 ));
             }
         }
+        let codel = match self.aqm {
+            Aqm::DropTail => None,
+            Aqm::Codel {
+                target_ms,
+                interval_ms,
+            } => {
+                let target = ms_to_ns(&format!("{field}.aqm.codel.target_ms"), target_ms)?;
+                let interval = ms_to_ns(&format!("{field}.aqm.codel.interval_ms"), interval_ms)?;
+                if target == 0 || interval <= target {
+                    return Err(FieldError::new(
+                        format!("{field}.aqm.codel"),
+                        "needs 0 < target_ms < interval_ms",
+                    ));
+                }
+                if bandwidth_bps == 0 {
+                    return Err(FieldError::new(
+                        format!("{field}.aqm"),
+                        "CoDel needs a queue: set bandwidth_mbps",
+                    ));
+                }
+                Some((target, interval))
+            }
+        };
         Ok(CompiledLink {
             bandwidth_bps,
+            codel,
             delay_ns: ms_to_ns(&format!("{field}.delay_ms"), self.delay_ms)?,
             jitter_ns: ms_to_ns(&format!("{field}.jitter_ms"), self.jitter_ms)?,
             queue_bytes: self.queue_bytes,
@@ -195,6 +225,8 @@ pub enum DropReason {
     Loss,
     /// The bottleneck queue was full (drop-tail).
     QueueFull,
+    /// CoDel dropped it (RFC 8289).
+    Aqm,
 }
 
 impl fmt::Display for DropReason {
@@ -204,6 +236,7 @@ impl fmt::Display for DropReason {
             DropReason::TooBig => "larger than the MTU",
             DropReason::Loss => "loss",
             DropReason::QueueFull => "queue full",
+            DropReason::Aqm => "CoDel",
         })
     }
 }
@@ -252,6 +285,8 @@ pub struct LinkStats {
     pub lost: u64,
     /// Dropped at the full queue.
     pub queue_drops: u64,
+    /// Dropped by CoDel.
+    pub aqm_drops: u64,
     /// Extra copies made.
     pub duplicated: u64,
     /// Copies with a flipped bit.
@@ -266,6 +301,7 @@ pub struct LinkDirection {
     params: CompiledLink,
     rng: Rng,
     loss: Loss,
+    codel: Option<Codel>,
     /// When the transmitter finishes what is queued.
     busy_until: u64,
     /// (departure, length) of the packets queued or in service.
@@ -281,6 +317,7 @@ impl LinkDirection {
     pub fn new(params: CompiledLink, rng: Rng) -> Self {
         LinkDirection {
             loss: Loss::new(params.loss.clone()),
+            codel: params.codel.map(|(t, i)| Codel::new(t, i)),
             params,
             rng,
             busy_until: 0,
@@ -384,6 +421,16 @@ impl LinkDirection {
                 };
             }
             start = now.max(self.busy_until);
+            let mtu = self.params.mtu as u64;
+            if let Some(codel) = &mut self.codel {
+                if codel.drops(start, start - now, self.queued_bytes, mtu) {
+                    self.stats.aqm_drops += 1;
+                    return LinkOutcome::Dropped {
+                        reason: DropReason::Aqm,
+                        packet,
+                    };
+                }
+            }
             departure = start + self.serialisation_ns(len);
             self.busy_until = departure;
             self.queue.push_back((departure, len as u32));

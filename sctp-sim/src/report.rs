@@ -248,7 +248,7 @@ pub fn table(reports: &[RunReport]) -> String {
             .links
             .iter()
             .flat_map(|l| [l.forward, l.reverse])
-            .map(|s| s.lost + s.queue_drops + s.outage_drops + s.mtu_drops)
+            .map(|s| s.lost + s.queue_drops + s.aqm_drops + s.outage_drops + s.mtu_drops)
             .sum();
         for (i, f) in r.flows.iter().enumerate() {
             rows.push(vec![

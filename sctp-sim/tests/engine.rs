@@ -136,3 +136,38 @@ fn an_unscripted_close_is_a_violation() {
         "{text}"
     );
 }
+
+#[test]
+fn codel_keeps_the_bloated_queue_short_without_breaking_delivery() {
+    let scenario = |aqm: &str| {
+        format!(
+            r#"
+            name = "bloat"
+            duration_ms = 60000
+            [[links]]
+            name = "l"
+            forward = {{ bandwidth_mbps = 2, delay_ms = 15, queue_bytes = 400000, aqm = {aqm} }}
+            [[associations]]
+            name = "upload"
+            link = "l"
+            config = {{ rto_min_ms = 200, rto_initial_ms = 500 }}
+            workload = {{ kind = "bulk", bytes = 2000000 }}
+            "#
+        )
+    };
+    let tail = run(&scenario("\"drop_tail\""), None);
+    let codel = run(
+        &scenario("{ codel = { target_ms = 5, interval_ms = 100 } }"),
+        None,
+    );
+    assert!(tail.passed(), "{:?}", tail.failure);
+    assert!(codel.passed(), "{:?}", codel.failure);
+    let p99 = |r: &RunReport| r.flows[0].queue_delay_ms.expect("measured").p99;
+    assert!(p99(&tail) > 500.0, "drop-tail p99 {}", p99(&tail));
+    assert!(p99(&codel) < p99(&tail) / 4.0, "CoDel p99 {}", p99(&codel));
+    assert!(codel.links[0].forward.aqm_drops > 0);
+    assert_eq!(tail.links[0].forward.aqm_drops, 0);
+    // The goodput barely suffers.
+    let g = |r: &RunReport| r.flows[0].goodput_bps.expect("measured");
+    assert!(g(&codel) > 0.8 * g(&tail), "{} vs {}", g(&codel), g(&tail));
+}

@@ -10,7 +10,7 @@
 use crate::rng::splitmix64;
 use crate::workload::{Planned, HEADER_LEN};
 use crate::Side;
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 use sctp_core::CloseReason;
 use std::fmt;
 
@@ -243,20 +243,71 @@ impl DirectionChecker {
         self.sent.len() as u64
     }
 
+    /// Pattern word `i` of message `id`'s body.
+    fn word(&self, id: u64, i: usize) -> u64 {
+        splitmix64(self.salt ^ id.wrapping_mul(0x1_0000_0001) ^ i as u64)
+    }
+
     /// The payload of message `id` as planned.
     pub fn payload(&self, id: u64, planned: &Planned) -> Bytes {
         let len = planned.len.max(HEADER_LEN);
-        let mut b = BytesMut::with_capacity(len);
-        b.put_u64_le(id);
-        b.put_u64_le(planned.reply_to.unwrap_or(u64::MAX));
-        let mut word = 0u64;
-        while b.len() < len {
-            let bytes = splitmix64(self.salt ^ id.wrapping_mul(0x1_0000_0001) ^ word).to_le_bytes();
-            let take = (len - b.len()).min(8);
-            b.put_slice(&bytes[..take]);
-            word += 1;
+        let mut b = BytesMut::zeroed(len);
+        b[..8].copy_from_slice(&id.to_le_bytes());
+        b[8..16].copy_from_slice(&planned.reply_to.unwrap_or(u64::MAX).to_le_bytes());
+        let mut words = b[HEADER_LEN..].chunks_exact_mut(8);
+        let mut i = 0;
+        for chunk in &mut words {
+            chunk.copy_from_slice(&self.word(id, i).to_le_bytes());
+            i += 1;
         }
+        let tail = words.into_remainder();
+        let last = self.word(id, i).to_le_bytes();
+        tail.copy_from_slice(&last[..tail.len()]);
         b.freeze()
+    }
+
+    /// The first byte of `payload` that differs from message `id`'s, if any
+    /// (the length when one is a prefix of the other).
+    fn first_difference(
+        &self,
+        id: u64,
+        reply_to: Option<u64>,
+        len: usize,
+        payload: &[u8],
+    ) -> Option<usize> {
+        let mut header = [0u8; HEADER_LEN];
+        header[..8].copy_from_slice(&id.to_le_bytes());
+        header[8..].copy_from_slice(&reply_to.unwrap_or(u64::MAX).to_le_bytes());
+        let common = payload.len().min(len);
+        let differs = |at: usize, got: &[u8], want: &[u8]| {
+            got.iter()
+                .zip(want)
+                .position(|(a, b)| a != b)
+                .map(|j| at + j)
+        };
+        if let Some(i) = differs(0, &payload[..common.min(HEADER_LEN)], &header) {
+            return Some(i);
+        }
+        if common > HEADER_LEN {
+            let body = &payload[HEADER_LEN..common];
+            let mut words = body.chunks_exact(8);
+            let mut i = 0;
+            for chunk in &mut words {
+                let mut got = [0u8; 8];
+                got.copy_from_slice(chunk);
+                let want = self.word(id, i);
+                if u64::from_le_bytes(got) != want {
+                    return differs(HEADER_LEN + 8 * i, chunk, &want.to_le_bytes());
+                }
+                i += 1;
+            }
+            let tail = words.remainder();
+            let want = self.word(id, i).to_le_bytes();
+            if let Some(at) = differs(HEADER_LEN + 8 * i, tail, &want[..tail.len()]) {
+                return Some(at);
+            }
+        }
+        (payload.len() != len).then_some(common)
     }
 
     /// Records that message `next_id()` was accepted by `send` at `now`.
@@ -314,21 +365,7 @@ impl DirectionChecker {
                 received: (stream, unordered),
             });
         }
-        let expected = self.payload(
-            id,
-            &Planned {
-                stream,
-                unordered,
-                len: sent.len as usize,
-                reply_to: sent.reply_to,
-            },
-        );
-        if *payload != expected {
-            let offset = payload
-                .iter()
-                .zip(expected.iter())
-                .position(|(a, b)| a != b)
-                .unwrap_or(len.min(expected.len()));
+        if let Some(offset) = self.first_difference(id, sent.reply_to, sent.len as usize, payload) {
             return Err(ViolationKind::Corrupted { id, offset });
         }
         if !unordered {

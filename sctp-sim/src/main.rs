@@ -100,8 +100,21 @@ fn progress_bar(scenario: &Scenario) -> ProgressBar {
 
 fn run_one(scenario: &Scenario, base: Instant) -> Result<RunReport, Error> {
     let bar = progress_bar(scenario);
+    let started = base.elapsed();
     let report = suite::run(scenario, base, &mut |ns| bar.set_position(ns / 1_000_000))?;
+    let wall = (base.elapsed() - started).as_secs_f64();
     bar.finish_and_clear();
+    let packets: u64 = report
+        .links
+        .iter()
+        .map(|l| l.forward.offered + l.reverse.offered)
+        .sum();
+    println!(
+        "{}: {packets} packets, {:.1} s simulated in {wall:.2} s ({:.0} packets/s)",
+        report.scenario,
+        report.sim_time_s,
+        packets as f64 / wall.max(1e-9)
+    );
     Ok(report)
 }
 

@@ -46,7 +46,7 @@ enum Command {
     Sim,
     /// Push a million messages (or --messages N) through the simulator's hostile link.
     Soak(soak::Args),
-    /// Run the sctp-wire and sctp-core benchmarks, passing extra arguments through.
+    /// Run the sctp-wire, sctp-core and sctp-sim benchmarks, passing extra arguments through.
     Bench {
         /// Arguments for `cargo bench` (after `--`, for the bench harness).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -64,7 +64,15 @@ fn main() -> ExitCode {
         Command::Soak(args) => soak::run(&args),
         Command::Bench { args } => util::run(
             util::cargo()
-                .args(["bench", "-p", "sctp-wire", "-p", "sctp-core"])
+                .args([
+                    "bench",
+                    "-p",
+                    "sctp-wire",
+                    "-p",
+                    "sctp-core",
+                    "-p",
+                    "sctp-sim",
+                ])
                 .args(args),
         ),
     };

@@ -223,6 +223,19 @@ fn pct(p: Option<Percentiles>) -> String {
     p.map_or_else(|| "-".to_owned(), |p| format!("{:.1}/{:.1}", p.p50, p.p99))
 }
 
+/// A close reason in a word or two.
+fn short_reason(why: &str) -> &str {
+    if why == "shut down" {
+        "shutdown"
+    } else if why.starts_with("aborted locally") {
+        "abort"
+    } else if why.starts_with("aborted by the peer") {
+        "peer abort"
+    } else {
+        why
+    }
+}
+
 /// A terminal table of every flow of every report.
 pub fn table(reports: &[RunReport]) -> String {
     let header = [
@@ -280,6 +293,11 @@ pub fn table(reports: &[RunReport]) -> String {
                     String::new()
                 },
                 f.corrupted_caught.to_string(),
+                f.closed
+                    .iter()
+                    .map(|c| c.as_ref().map_or("open", |(_, why)| short_reason(why)))
+                    .collect::<Vec<_>>()
+                    .join("/"),
                 if r.passed() { "ok" } else { "FAILED" }.to_owned(),
             ]);
         }
@@ -342,8 +360,14 @@ mod tests {
             }],
             ..RunReport::default()
         };
+        let mut closed = report.clone();
+        closed.flows[0].closed = [
+            Some((1.0, "shut down".to_owned())),
+            Some((1.0, "aborted by the peer: []".to_owned())),
+        ];
+        assert!(table(&[closed]).contains("| shutdown/peer abort |"));
         let t = table(std::slice::from_ref(&report));
-        assert!(t.contains("| s "), "{t}");
+        assert!(t.contains("| s ") && t.contains("| open/open |"), "{t}");
         assert!(
             t.contains("9.00") && t.contains("10.00") && t.contains("90%"),
             "{t}"

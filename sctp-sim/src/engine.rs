@@ -17,7 +17,7 @@ use crate::trace::{Trace, TraceKind};
 use crate::workload::{Next, Planned, Workload, WorkloadSpec};
 use crate::Side;
 use bytes::Bytes;
-use sctp_core::{Association, CloseReason, Config, Event, SeededRandom, SendError};
+use sctp_core::{Association, CloseReason, Config, Event, SeededRandom, SendError, State};
 use sctp_wire::Ppid;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -148,7 +148,6 @@ struct Endpoint {
     assoc: Association,
     connected: bool,
     closed: Option<(u64, CloseReason)>,
-    shutdown_called: bool,
     /// A message refused for lack of send buffer, sent again after acks.
     pending: Option<(Planned, Bytes)>,
     /// `send` reported the association no longer takes data.
@@ -176,9 +175,17 @@ struct Flow {
     data_side: Side,
 }
 
+impl Endpoint {
+    /// Closed, or never had an association (a server whose client gave
+    /// up before reaching it).
+    fn ended(&self) -> bool {
+        self.closed.is_some() || (!self.connected && self.assoc.state() == State::Closed)
+    }
+}
+
 impl Flow {
     fn finished(&self) -> bool {
-        if self.ends.iter().all(|e| e.closed.is_some()) {
+        if self.ends.iter().all(Endpoint::ended) {
             return true;
         }
         !self.setup.close_when_done
@@ -221,7 +228,6 @@ fn endpoint(assoc: Association) -> Endpoint {
         assoc,
         connected: false,
         closed: None,
-        shutdown_called: false,
         pending: None,
         send_closed: false,
         wake_at: None,
@@ -473,10 +479,15 @@ impl Simulation {
             }
             Pending::Act(flow, action) => {
                 let now = self.instant(self.now);
-                let end = &mut self.flows[flow].ends[action.side as usize];
+                let f = &mut self.flows[flow];
+                let end = &mut f.ends[action.side as usize];
                 match action.kind {
                     ActionKind::Shutdown => {
-                        end.shutdown_called = true;
+                        // `Association::shutdown` aborts an association
+                        // still in its handshake.
+                        if !end.connected && end.assoc.state() != State::Closed {
+                            f.scripted_abort = true;
+                        }
                         end.assoc.shutdown(now);
                     }
                     ActionKind::Abort => end.assoc.abort("scripted abort"),
@@ -600,8 +611,10 @@ impl Simulation {
                     Next::Waiting => return,
                     Next::Done => {
                         let end = &mut f.ends[s];
-                        if f.setup.close_when_done && side == f.data_side && !end.shutdown_called {
-                            end.shutdown_called = true;
+                        if f.setup.close_when_done
+                            && side == f.data_side
+                            && end.assoc.state() == State::Established
+                        {
                             end.assoc.shutdown(now);
                         }
                         return;

@@ -381,10 +381,19 @@ impl Scenario {
                 config.max_message_size,
                 config.outbound_streams.min(config.inbound_streams),
             )?;
+            let start = ms_to_ns(&format!("{field}.start_ms"), a.start_ms)?;
             let mut actions = Vec::with_capacity(a.actions.len());
             for (j, act) in a.actions.iter().enumerate() {
+                let at_field = format!("{field}.actions[{j}].at_ms");
+                let at = ms_to_ns(&at_field, act.at_ms)?;
+                if at < start {
+                    return Err(FieldError::new(
+                        at_field,
+                        "comes before the association starts (start_ms)",
+                    ));
+                }
                 actions.push(Action {
-                    at: ms_to_ns(&format!("{field}.actions[{j}].at_ms"), act.at_ms)?,
+                    at,
                     side: act.side,
                     kind: match act.action {
                         ActionName::Shutdown => ActionKind::Shutdown,
@@ -396,7 +405,7 @@ impl Scenario {
                 name: a.name.clone(),
                 link,
                 extra_delay: ms_to_ns(&format!("{field}.extra_delay_ms"), a.extra_delay_ms)?,
-                start: ms_to_ns(&format!("{field}.start_ms"), a.start_ms)?,
+                start,
                 client: config.clone(),
                 server: config,
                 cc_name: cc.to_string(),
@@ -469,6 +478,13 @@ mod tests {
         assert_eq!(
             invalid_field(&MINIMAL.replace("bytes = 1000", "bytes = 1000, streams = 0")),
             "associations[0].workload.streams"
+        );
+        assert_eq!(
+            invalid_field(&MINIMAL.replace(
+                "link = \"l\"",
+                "link = \"l\"\nstart_ms = 100\nactions = [{ at_ms = 50, side = \"client\", action = \"abort\" }]"
+            )),
+            "associations[0].actions[0].at_ms"
         );
         // Unknown fields and wrong types are refused by the parser, with
         // the field's name in the message.

@@ -57,6 +57,8 @@ pub struct LinkSetup {
     pub forward: CompiledLink,
     /// Server-to-client direction.
     pub reverse: CompiledLink,
+    /// Scripted changes: (time in ns, direction, new parameters).
+    pub changes: Vec<(u64, Side, CompiledLink)>,
 }
 
 /// A flow: a client and a server association over one link, with a workload.
@@ -112,6 +114,8 @@ enum Pending {
     },
     Wake(usize, Side),
     Act(usize, Action),
+    /// New parameters for a link direction (link, direction by sending side).
+    Relink(usize, Side, Box<CompiledLink>),
     Sample,
 }
 
@@ -242,11 +246,13 @@ impl Simulation {
     /// instant: results do not depend on it).
     pub fn new(setup: SimSetup, base: Instant) -> Self {
         let seed = setup.seed;
+        let mut changes = Vec::new();
         let links = setup
             .links
             .into_iter()
             .enumerate()
             .map(|(i, l)| {
+                changes.extend(l.changes.into_iter().map(|(at, side, p)| (at, i, side, p)));
                 let i = i as u64;
                 let forward = LinkDirection::new(l.forward, Rng::derive(seed, 0x1000 + 2 * i));
                 let reverse = LinkDirection::new(l.reverse, Rng::derive(seed, 0x1001 + 2 * i));
@@ -314,6 +320,9 @@ impl Simulation {
             for a in actions {
                 sim.schedule(a.at, Pending::Act(i, a));
             }
+        }
+        for (at, link, side, params) in changes {
+            sim.schedule(at, Pending::Relink(link, side, Box::new(params)));
         }
         sim.schedule(0, Pending::Sample);
         sim
@@ -493,6 +502,9 @@ impl Simulation {
                     ActionKind::Abort => end.assoc.abort("scripted abort"),
                 }
                 self.service(flow, action.side);
+            }
+            Pending::Relink(link, side, params) => {
+                self.links[link].1[side as usize].set_params(*params);
             }
             Pending::Sample => self.sample(),
         }

@@ -333,6 +333,19 @@ impl LinkDirection {
         &self.params
     }
 
+    /// Replaces the parameters from now on. Packets already queued or on
+    /// the wire keep their times; the loss model and CoDel restart if
+    /// they changed.
+    pub fn set_params(&mut self, params: CompiledLink) {
+        if params.loss != self.params.loss {
+            self.loss = Loss::new(params.loss.clone());
+        }
+        if params.codel != self.params.codel {
+            self.codel = params.codel.map(|(t, i)| Codel::new(t, i));
+        }
+        self.params = params;
+    }
+
     /// What the direction has done so far.
     pub fn stats(&self) -> LinkStats {
         self.stats
@@ -620,6 +633,28 @@ mod tests {
         }
         assert!(s.reordered > 1000, "{s:?}");
         assert!(d.windows(2).any(|w| w[0].at > w[1].at));
+    }
+
+    #[test]
+    fn new_parameters_apply_to_packets_sent_after_the_change() {
+        let mut l = link(LinkParams {
+            bandwidth_mbps: Some(10.0),
+            ..LinkParams::default()
+        });
+        let mut out = Vec::new();
+        l.transmit(0, Bytes::from(vec![0u8; 1200]), &mut out);
+        let slower = LinkParams {
+            bandwidth_mbps: Some(1.0),
+            delay_ms: 1.0,
+            ..LinkParams::default()
+        };
+        l.set_params(slower.compile("link").expect("valid"));
+        l.transmit(0, Bytes::from(vec![0u8; 1200]), &mut out);
+        let d = delivered(&out);
+        // The first keeps its 960 µs; the second waits for it, then takes
+        // 9.6 ms at the new rate, plus the new delay.
+        assert_eq!(d[0].at, 960_000);
+        assert_eq!(d[1].at, 960_000 + 9_600_000 + 1_000_000);
     }
 
     #[test]

@@ -141,6 +141,23 @@ pub struct LinkSpec {
     pub forward: LinkParams,
     /// Server-to-client direction; the same as `forward` when absent.
     pub reverse: Option<LinkParams>,
+    /// Scripted changes of parameters, e.g. a bandwidth drop.
+    #[serde(default)]
+    pub changes: Vec<LinkChange>,
+}
+
+/// `changes = [{ at_ms = 5000, forward = { bandwidth_mbps = 2 } }]`: from
+/// `at_ms` on, a direction takes the parameters given — all of them: a
+/// field left out takes its default, as in `forward` itself.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkChange {
+    /// When, ms.
+    pub at_ms: f64,
+    /// New client-to-server parameters, if they change.
+    pub forward: Option<LinkParams>,
+    /// New server-to-client parameters, if they change.
+    pub reverse: Option<LinkParams>,
 }
 
 /// A scripted command.
@@ -351,10 +368,28 @@ impl Scenario {
                 Some(r) => r.compile(&format!("links[{i}].reverse"))?,
                 None => forward.clone(),
             };
+            let mut changes = Vec::new();
+            for (j, c) in l.changes.iter().enumerate() {
+                let field = format!("links[{i}].changes[{j}]");
+                let at = ms_to_ns(&format!("{field}.at_ms"), c.at_ms)?;
+                if c.forward.is_none() && c.reverse.is_none() {
+                    return Err(FieldError::new(
+                        field,
+                        "changes neither forward nor reverse",
+                    ));
+                }
+                if let Some(p) = &c.forward {
+                    changes.push((at, Side::Client, p.compile(&format!("{field}.forward"))?));
+                }
+                if let Some(p) = &c.reverse {
+                    changes.push((at, Side::Server, p.compile(&format!("{field}.reverse"))?));
+                }
+            }
             links.push(LinkSetup {
                 name: l.name.clone(),
                 forward,
                 reverse,
+                changes,
             });
         }
         let mut flows = Vec::with_capacity(self.associations.len());

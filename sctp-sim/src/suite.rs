@@ -17,7 +17,7 @@ use std::str::FromStr;
 use std::time::Instant;
 
 /// The built-in scenarios: (name, TOML text), shipped in `scenarios/`.
-pub const BUILTINS: [(&str, &str); 8] = [
+pub const BUILTINS: [(&str, &str); 9] = [
     ("clean-lan", include_str!("../scenarios/clean-lan.toml")),
     (
         "lossy-wifi-bursts",
@@ -46,6 +46,10 @@ pub const BUILTINS: [(&str, &str); 8] = [
     (
         "close-and-abort-midway",
         include_str!("../scenarios/close-and-abort-midway.toml"),
+    ),
+    (
+        "bandwidth-drop",
+        include_str!("../scenarios/bandwidth-drop.toml"),
     ),
 ];
 
@@ -106,6 +110,7 @@ pub fn soak(messages: u64, seed: u64) -> Scenario {
             name: "hostile".to_owned(),
             forward: hostile,
             reverse: None,
+            changes: Vec::new(),
         }],
         associations: vec![AssociationSpec {
             name: "messages".to_owned(),
@@ -207,6 +212,7 @@ impl SweepParam {
                 name: "path".to_owned(),
                 forward: link,
                 reverse: None,
+                changes: Vec::new(),
             }],
             associations: vec![AssociationSpec {
                 name: "bulk".to_owned(),

@@ -101,7 +101,32 @@ fn close_and_abort_midway_ends_each_flow_as_scripted() {
 }
 
 #[test]
+fn bandwidth_drop_follows_the_link_down_and_back_up() {
+    let r = run("bandwidth-drop");
+    let series = &r.flows[0].series;
+    let mean = |from: f64, to: f64| {
+        let v: Vec<f64> = series
+            .iter()
+            .filter(|p| p.t >= from && p.t < to)
+            .map(|p| p.delivery_mbps)
+            .collect();
+        v.iter().sum::<f64>() / v.len().max(1) as f64
+    };
+    // Delivery to the application comes in bursts when a retransmission
+    // fills a hole, so compare means over seconds; a tenth of the rate,
+    // give or take what was queued or held for reassembly at the drop.
+    let (before, during, after) = (mean(1.5, 3.0), mean(3.0, 8.0), mean(9.0, 10.0));
+    assert!(before > 25.0, "before the drop: {before} Mbit/s");
+    assert!(
+        during < 5.5 && during > 3.0,
+        "during the drop: {during} Mbit/s"
+    );
+    assert!(after > 25.0, "after the drop: {after} Mbit/s");
+    assert!(r.flows[0].series.iter().any(|p| p.queue_bytes > 200_000));
+}
+
+#[test]
 fn every_builtin_is_covered_above() {
-    assert_eq!(suite::BUILTINS.len(), 8);
-    assert_eq!(suite::builtins().expect("all parse").len(), 8);
+    assert_eq!(suite::BUILTINS.len(), 9);
+    assert_eq!(suite::builtins().expect("all parse").len(), 9);
 }

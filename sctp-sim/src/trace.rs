@@ -130,8 +130,16 @@ impl Trace {
             TraceKind::Event { side, event } => {
                 self.mix(5);
                 self.mix(*side as u64);
-                for b in format!("{event:?}").bytes() {
-                    self.mix(u64::from(b));
+                match event {
+                    Event::Connected => self.mix(1),
+                    Event::Readable => self.mix(2),
+                    Event::PeerRestarted => self.mix(3),
+                    Event::Closed(reason) => {
+                        self.mix(4);
+                        for b in reason.to_string().bytes() {
+                            self.mix(u64::from(b));
+                        }
+                    }
                 }
             }
         }

@@ -10,7 +10,7 @@
 //! the link turns into future deliveries.
 
 use crate::invariants::{DirectionChecker, Violation, ViolationKind};
-use crate::link::{CompiledLink, LinkDirection, LinkOutcome};
+use crate::link::{CompiledLink, DropReason, LinkDirection, LinkOutcome};
 use crate::report::{FlowReport, LinkReport, Percentiles, RunFailure, RunReport, SamplePoint};
 use crate::rng::{splitmix64, Rng};
 use crate::trace::{Trace, TraceKind};
@@ -207,8 +207,24 @@ impl Flow {
     }
 }
 
+/// A packet an association sent, shown to the tap before the link.
+#[derive(Clone, Copy, Debug)]
+pub struct Tapped<'a> {
+    /// Virtual time, ns.
+    pub at: u64,
+    /// Flow index.
+    pub flow: usize,
+    /// Sender.
+    pub from: Side,
+    /// The SCTP packet.
+    pub packet: &'a Bytes,
+}
+
+/// Sees every packet sent; `false` drops it before the link.
+type Tap<'t> = Box<dyn FnMut(&Tapped<'_>) -> bool + 't>;
+
 /// A run in progress: build it with [`Simulation::new`], then [`run`](Simulation::run).
-pub struct Simulation {
+pub struct Simulation<'t> {
     base: Instant,
     now: u64,
     seq: u64,
@@ -225,6 +241,7 @@ pub struct Simulation {
     failure: Option<RunFailure>,
     steps: u64,
     outcomes: Vec<LinkOutcome>,
+    tap: Option<Tap<'t>>,
 }
 
 fn endpoint(assoc: Association) -> Endpoint {
@@ -241,7 +258,7 @@ fn endpoint(assoc: Association) -> Endpoint {
     }
 }
 
-impl Simulation {
+impl<'t> Simulation<'t> {
     /// Sets up `setup`; `base` is the instant virtual time 0 maps to (any
     /// instant: results do not depend on it).
     pub fn new(setup: SimSetup, base: Instant) -> Self {
@@ -312,6 +329,7 @@ impl Simulation {
             failure: None,
             steps: 0,
             outcomes: Vec::new(),
+            tap: None,
         };
         for i in 0..sim.flows.len() {
             let start = sim.flows[i].setup.start;
@@ -326,6 +344,13 @@ impl Simulation {
         }
         sim.schedule(0, Pending::Sample);
         sim
+    }
+
+    /// Shows every packet sent to `tap` before the link; a packet it
+    /// returns `false` for is dropped (a test's filter, or a capture).
+    pub fn with_tap(mut self, tap: impl FnMut(&Tapped<'_>) -> bool + 't) -> Self {
+        self.tap = Some(Box::new(tap));
+        self
     }
 
     fn schedule(&mut self, at: u64, what: Pending) {
@@ -675,6 +700,26 @@ impl Simulation {
                 len: datagram.len(),
             },
         );
+        if let Some(tap) = &mut self.tap {
+            let tapped = Tapped {
+                at: self.now,
+                flow,
+                from: side,
+                packet: &datagram,
+            };
+            if !tap(&tapped) {
+                self.trace.record(
+                    self.now,
+                    flow,
+                    TraceKind::Dropped {
+                        from: side,
+                        len: datagram.len(),
+                        reason: DropReason::Filtered,
+                    },
+                );
+                return;
+            }
+        }
         let f = &self.flows[flow];
         let (link, extra) = (f.setup.link, f.setup.extra_delay);
         let mut outcomes = std::mem::take(&mut self.outcomes);

@@ -14,6 +14,8 @@
 //!   outages, MTU — each direction on its own;
 //! - [`workload`]: bulk transfers, message streams, request/response,
 //!   scripted shutdowns and aborts;
+//! - a tap ([`Simulation::with_tap`]) that sees, and may drop, every
+//!   packet sent — a test's packet filter, or the [`pcap`] writer;
 //! - [`invariants`]: every message delivered exactly once, byte-exact, in
 //!   order on ordered streams; no flow stuck; every corrupted packet
 //!   caught by the CRC32c;
@@ -52,6 +54,7 @@ mod error;
 pub mod invariants;
 pub mod link;
 pub mod loss;
+pub mod pcap;
 pub mod plot;
 pub mod report;
 pub mod rng;
@@ -60,7 +63,7 @@ pub mod suite;
 pub mod trace;
 pub mod workload;
 
-pub use engine::{SimSetup, Simulation};
+pub use engine::{SimSetup, Simulation, Tapped};
 pub use error::{FieldError, ScenarioError};
 pub use report::{RunFailure, RunReport};
 pub use scenario::{CcChoice, Scenario};

@@ -227,6 +227,8 @@ pub enum DropReason {
     QueueFull,
     /// CoDel dropped it (RFC 8289).
     Aqm,
+    /// The simulation's tap refused it.
+    Filtered,
 }
 
 impl fmt::Display for DropReason {
@@ -237,6 +239,7 @@ impl fmt::Display for DropReason {
             DropReason::Loss => "loss",
             DropReason::QueueFull => "queue full",
             DropReason::Aqm => "CoDel",
+            DropReason::Filtered => "filtered by the tap",
         })
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! sctp-sim                          # the built-in set, report in target/sctp-sim/
-//! sctp-sim run FILE.toml [--seed N] [--cc rfc9260|fixed[:BYTES]] [--out DIR]
+//! sctp-sim run FILE.toml [--seed N] [--cc rfc9260|fixed[:BYTES]] [--out DIR] [--pcap FILE]
 //! sctp-sim list                     # the built-in scenarios
 //! sctp-sim sweep [--param loss|rtt|buffer] [--values 0,1,2]
 //! sctp-sim soak [--messages N]      # a million messages through a hostile link
@@ -13,8 +13,9 @@
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use sctp_sim::pcap::PcapWriter;
 use sctp_sim::suite::{self, SweepParam};
-use sctp_sim::{report, CcChoice, RunReport, Scenario};
+use sctp_sim::{report, CcChoice, RunReport, Scenario, Simulation};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -47,6 +48,9 @@ enum Command {
         /// Where the report goes.
         #[arg(long, default_value = "target/sctp-sim/run")]
         out: PathBuf,
+        /// Also write every packet sent to this pcap file (Wireshark, tshark).
+        #[arg(long)]
+        pcap: Option<PathBuf>,
     },
     /// List the built-in scenarios.
     List,
@@ -99,9 +103,43 @@ fn progress_bar(scenario: &Scenario) -> ProgressBar {
 }
 
 fn run_one(scenario: &Scenario, base: Instant) -> Result<RunReport, Error> {
+    run_captured(scenario, base, None)
+}
+
+/// Runs `scenario`, writing every packet sent to `pcap` if given.
+fn run_captured(
+    scenario: &Scenario,
+    base: Instant,
+    pcap: Option<&Path>,
+) -> Result<RunReport, Error> {
     let bar = progress_bar(scenario);
     let started = base.elapsed();
-    let report = suite::run(scenario, base, &mut |ns| bar.set_position(ns / 1_000_000))?;
+    let sim = Simulation::new(scenario.compile()?, base);
+    let mut progress = |ns: u64| bar.set_position(ns / 1_000_000);
+    let report = match pcap {
+        None => sim.run(&mut progress),
+        Some(path) => {
+            let file =
+                std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let mut writer = PcapWriter::new(std::io::BufWriter::new(file))?;
+            let mut error = None;
+            let report = sim
+                .with_tap(|p| {
+                    if error.is_none() {
+                        error = writer.packet(p.at, p.flow, p.from, p.packet).err();
+                    }
+                    true
+                })
+                .run(&mut progress);
+            if let Some(e) = error {
+                return Err(format!("{}: {e}", path.display()).into());
+            }
+            let packets = writer.packets();
+            writer.finish()?;
+            println!("{packets} packets captured in {}", path.display());
+            report
+        }
+    };
     let wall = (base.elapsed() - started).as_secs_f64();
     bar.finish_and_clear();
     let packets: u64 = report
@@ -171,6 +209,7 @@ fn main() -> ExitCode {
             seed,
             cc,
             out,
+            pcap,
         }) => {
             let mut s = load(&scenario)?;
             if let Some(seed) = seed {
@@ -179,7 +218,7 @@ fn main() -> ExitCode {
             if let Some(cc) = cc {
                 s.set_cc(cc);
             }
-            let report = run_one(&s, base)?;
+            let report = run_captured(&s, base, pcap.as_deref())?;
             finish(&[report], &out)
         }
         Some(Command::List) => {

@@ -171,3 +171,86 @@ fn codel_keeps_the_bloated_queue_short_without_breaking_delivery() {
     let g = |r: &RunReport| r.flows[0].goodput_bps.expect("measured");
     assert!(g(&codel) > 0.8 * g(&tail), "{} vs {}", g(&codel), g(&tail));
 }
+
+/// The chunk types of a packet.
+fn chunk_types(packet: &bytes::Bytes) -> Vec<sctp_wire::ChunkType> {
+    use sctp_wire::{ChecksumCheck, Packet};
+    match Packet::decode(packet.clone(), ChecksumCheck::Skip) {
+        Ok(p) => p.raw_chunks().flatten().map(|c| c.kind).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+#[test]
+fn a_tap_can_drop_chosen_packets_and_the_association_recovers() {
+    use sctp_wire::ChunkType;
+    let scenario = Scenario::from_toml(
+        "tap",
+        r#"
+        name = "tap"
+        duration_ms = 60000
+        [[links]]
+        name = "l"
+        forward = { bandwidth_mbps = 10, delay_ms = 10 }
+        [[associations]]
+        name = "a"
+        link = "l"
+        config = { rto_min_ms = 100, rto_initial_ms = 300 }
+        workload = { kind = "bulk", bytes = 100000 }
+        "#,
+    )
+    .expect("parses");
+    let mut cookie_echoes = 0;
+    let mut data = 0;
+    let mut dropped = Vec::new();
+    let report = Simulation::new(scenario.compile().expect("valid"), base())
+        .with_tap(|p| {
+            let types = chunk_types(p.packet);
+            // The first COOKIE ECHO and the third DATA packet are lost.
+            if types.contains(&ChunkType::COOKIE_ECHO) {
+                cookie_echoes += 1;
+                if cookie_echoes == 1 {
+                    dropped.push(p.at);
+                    return false;
+                }
+            }
+            if types.contains(&ChunkType::DATA) {
+                data += 1;
+                if data == 3 {
+                    dropped.push(p.at);
+                    return false;
+                }
+            }
+            true
+        })
+        .run(&mut |_| {});
+    assert!(report.passed(), "{:?}", report.failure);
+    assert_eq!(
+        cookie_echoes, 2,
+        "the COOKIE ECHO went again after T1-cookie"
+    );
+    assert_eq!(dropped.len(), 2);
+    // T1-cookie is RTO.Initial: the second COOKIE ECHO leaves 300 ms later.
+    assert!(report.flows[0].retransmissions >= 1);
+    assert_eq!(report.flows[0].bytes_delivered, 100_000);
+}
+
+#[test]
+fn a_pcap_capture_of_a_run_holds_every_packet_sent() {
+    use sctp_sim::pcap::PcapWriter;
+    let scenario = Scenario::from_toml("pcap", IMPAIRED).expect("parses");
+    let mut pcap = PcapWriter::new(Vec::new()).expect("in memory");
+    let mut error = None;
+    let report = Simulation::new(scenario.compile().expect("valid"), base())
+        .with_tap(|p| {
+            if let Err(e) = pcap.packet(p.at, p.flow, p.from, p.packet) {
+                error.get_or_insert(e);
+            }
+            true
+        })
+        .run(&mut |_| {});
+    assert!(error.is_none());
+    assert!(report.passed(), "{:?}", report.failure);
+    let offered = report.links[0].forward.offered + report.links[0].reverse.offered;
+    assert_eq!(pcap.packets(), offered);
+}

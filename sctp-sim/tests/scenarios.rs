@@ -44,6 +44,12 @@ fn lossy_wifi_bursts_recovers_every_loss() {
     assert!(r.links[0].forward.lost > 0);
     assert!(r.flows[0].retransmissions > 0);
     assert_eq!(r.flows[0].messages_delivered, 3000);
+    // Every corrupted packet was refused by the receiver's CRC32c check.
+    assert!(r.flows[0].corrupted_caught > 0);
+    assert_eq!(
+        r.flows[0].corrupted_caught,
+        r.links[0].forward.corrupted + r.links[0].reverse.corrupted
+    );
 }
 
 #[test]

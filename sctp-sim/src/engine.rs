@@ -867,16 +867,13 @@ impl<'t> Simulation<'t> {
                 };
                 let mut latencies = f.checkers[0].latencies_us().to_vec();
                 latencies.extend_from_slice(f.checkers[1].latencies_us());
-                let counters = f
-                    .ends
-                    .iter()
-                    .filter_map(|e| e.assoc.transfer_stats())
-                    .map(|s| s.counters);
-                let (mut rtx, mut fast, mut t3) = (0, 0, 0);
-                for c in counters {
-                    rtx += c.retransmissions;
-                    fast += c.fast_retransmits;
-                    t3 += c.t3_expiries;
+                let stats = f.ends.iter().filter_map(|e| e.assoc.transfer_stats());
+                let (mut rtx, mut fast, mut t3, mut dups) = (0, 0, 0, 0);
+                for s in stats {
+                    rtx += s.counters.retransmissions;
+                    fast += s.counters.fast_retransmits;
+                    t3 += s.counters.t3_expiries;
+                    dups += s.duplicate_tsns_received;
                 }
                 FlowReport {
                     name: f.setup.name.clone(),
@@ -895,6 +892,7 @@ impl<'t> Simulation<'t> {
                     retransmissions: rtx,
                     fast_retransmits: fast,
                     t3_expiries: t3,
+                    duplicate_tsns: dups,
                     corrupted_caught: f.ends.iter().map(|e| e.corrupted_in).sum(),
                     events: f.ends.iter().map(|e| e.events).sum(),
                     closed: [0, 1].map(|i| {

@@ -67,6 +67,10 @@ pub struct LinkParams {
     pub corrupt: f64,
     /// Times when the link is down.
     pub outages: Vec<Outage>,
+    /// Times when the link holds packets instead of losing them: what
+    /// would arrive in the window arrives when it ends, all at once (a
+    /// stalled radio releasing its buffer).
+    pub holds: Vec<Outage>,
     /// Largest packet carried; larger ones are dropped.
     pub mtu: usize,
 }
@@ -85,6 +89,7 @@ impl Default for LinkParams {
             duplicate: 0.0,
             corrupt: 0.0,
             outages: Vec::new(),
+            holds: Vec::new(),
             mtu: 1500,
         }
     }
@@ -115,6 +120,8 @@ pub struct CompiledLink {
     pub corrupt: f64,
     /// Outage windows, ns, sorted.
     pub outages: Vec<(u64, u64)>,
+    /// Hold windows, ns, sorted.
+    pub holds: Vec<(u64, u64)>,
     /// MTU in bytes.
     pub mtu: usize,
 }
@@ -144,19 +151,8 @@ impl LinkParams {
                 ms_to_ns(&format!("{field}.reorder.extra_delay_ms"), r.extra_delay_ms)?,
             )),
         };
-        let mut outages = Vec::with_capacity(self.outages.len());
-        for (i, o) in self.outages.iter().enumerate() {
-            let start = ms_to_ns(&format!("{field}.outages[{i}].start_ms"), o.start_ms)?;
-            let end = ms_to_ns(&format!("{field}.outages[{i}].end_ms"), o.end_ms)?;
-            if end <= start {
-                return Err(FieldError::new(
-                    format!("{field}.outages[{i}].end_ms"),
-                    "must be after start_ms",
-                ));
-            }
-            outages.push((start, end));
-        }
-        outages.sort_unstable();
+        let outages = windows(&format!("{field}.outages"), &self.outages)?;
+        let holds = windows(&format!("{field}.holds"), &self.holds)?;
         if self.mtu < 64 {
             return Err(FieldError::new(
                 format!("{field}.mtu"),
@@ -209,9 +205,28 @@ impl LinkParams {
             duplicate: check_range(&format!("{field}.duplicate"), self.duplicate, 0.0, 1.0)?,
             corrupt: check_range(&format!("{field}.corrupt"), self.corrupt, 0.0, 1.0)?,
             outages,
+            holds,
             mtu: self.mtu,
         })
     }
+}
+
+/// Converts time windows to sorted (start, end) in ns.
+fn windows(field: &str, list: &[Outage]) -> Result<Vec<(u64, u64)>, FieldError> {
+    let mut out = Vec::with_capacity(list.len());
+    for (i, o) in list.iter().enumerate() {
+        let start = ms_to_ns(&format!("{field}[{i}].start_ms"), o.start_ms)?;
+        let end = ms_to_ns(&format!("{field}[{i}].end_ms"), o.end_ms)?;
+        if end <= start {
+            return Err(FieldError::new(
+                format!("{field}[{i}].end_ms"),
+                "must be after start_ms",
+            ));
+        }
+        out.push((start, end));
+    }
+    out.sort_unstable();
+    Ok(out)
 }
 
 /// Why a link dropped a packet.
@@ -296,6 +311,8 @@ pub struct LinkStats {
     pub corrupted: u64,
     /// Copies held back to be overtaken.
     pub reordered: u64,
+    /// Copies held until the end of a hold window.
+    pub held: u64,
 }
 
 /// One direction of a link, with its queue and random state.
@@ -475,6 +492,16 @@ impl LinkDirection {
             0
         };
         let mut at = departure + self.params.delay_ns + jitter;
+        // A held packet waits for the end of the hold.
+        if let Some(&(_, end)) = self
+            .params
+            .holds
+            .iter()
+            .find(|&&(s, e)| (s..e).contains(&departure))
+        {
+            self.stats.held += 1;
+            at = at.max(end + self.params.delay_ns);
+        }
         match self.params.reorder {
             Some((p, extra)) if self.rng.chance(p) => {
                 self.stats.reordered += 1;
@@ -658,6 +685,25 @@ mod tests {
         // 9.6 ms at the new rate, plus the new delay.
         assert_eq!(d[0].at, 960_000);
         assert_eq!(d[1].at, 960_000 + 9_600_000 + 1_000_000);
+    }
+
+    #[test]
+    fn a_hold_releases_its_packets_in_order_when_it_ends() {
+        let mut l = link(LinkParams {
+            delay_ms: 1.0,
+            holds: vec![Outage {
+                start_ms: 10.0,
+                end_ms: 20.0,
+            }],
+            ..LinkParams::default()
+        });
+        let mut out = Vec::new();
+        for t in [5, 12, 15, 25] {
+            l.transmit(t * 1_000_000, Bytes::from_static(b"p"), &mut out);
+        }
+        let at: Vec<u64> = delivered(&out).iter().map(|d| d.at / 1_000_000).collect();
+        assert_eq!(at, [6, 21, 21, 26]);
+        assert_eq!(l.stats().held, 2);
     }
 
     #[test]

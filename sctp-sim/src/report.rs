@@ -92,6 +92,8 @@ pub struct FlowReport {
     pub fast_retransmits: u64,
     /// T3-rtx expiries (both sides).
     pub t3_expiries: u64,
+    /// DATA chunks received more than once (both sides).
+    pub duplicate_tsns: u64,
     /// Corrupted packets delivered and caught by the CRC32c.
     pub corrupted_caught: u64,
     /// Association events (connected, closed …).

@@ -416,6 +416,23 @@ impl Scenario {
                 config.max_message_size,
                 config.outbound_streams.min(config.inbound_streams),
             )?;
+            // A message larger than either buffer could never be sent
+            // whole (`send` refuses it for ever) or reassembled (sctp-core
+            // has no partial delivery): the run could only stall.
+            let largest = a.workload.largest_message(config.max_message_size);
+            for (name, limit) in [
+                ("send_buffer", config.send_buffer_size),
+                ("receive_buffer", config.max_receive_buffer as usize),
+            ] {
+                if largest > limit {
+                    return Err(FieldError::new(
+                        format!("{field}.config.{name}"),
+                        format!(
+                            "{limit} bytes cannot hold the workload's largest message of {largest} bytes"
+                        ),
+                    ));
+                }
+            }
             let start = ms_to_ns(&format!("{field}.start_ms"), a.start_ms)?;
             let mut actions = Vec::with_capacity(a.actions.len());
             for (j, act) in a.actions.iter().enumerate() {
@@ -513,6 +530,13 @@ mod tests {
         assert_eq!(
             invalid_field(&MINIMAL.replace("bytes = 1000", "bytes = 1000, streams = 0")),
             "associations[0].workload.streams"
+        );
+        assert_eq!(
+            invalid_field(&MINIMAL.replace(
+                "bytes = 1000 }",
+                "bytes = 100000, message_size = 4000 }\nconfig = { receive_buffer = 3000 }"
+            )),
+            "associations[0].config.receive_buffer"
         );
         assert_eq!(
             invalid_field(&MINIMAL.replace(

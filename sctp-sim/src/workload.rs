@@ -262,6 +262,25 @@ impl WorkloadSpec {
         }
     }
 
+    /// The largest message the workload can send, in bytes, when the
+    /// association takes messages up to `max_message`.
+    pub fn largest_message(&self, max_message: usize) -> usize {
+        let largest = |d: &Dist| match *d {
+            Dist::Exponential { .. } => max_message,
+            _ => (d.bounds().1.round() as usize).min(max_message),
+        };
+        let len = match self {
+            WorkloadSpec::Bulk { message_size, .. } => *message_size,
+            WorkloadSpec::Messages { size, .. } => largest(size),
+            WorkloadSpec::RequestResponse {
+                request_size,
+                response_size,
+                ..
+            } => largest(request_size).max(largest(response_size)),
+        };
+        len.max(HEADER_LEN)
+    }
+
     /// The side whose work ends the flow: the bulk or message sender, or
     /// the client of request/response. It closes when its work is done.
     pub fn closer(&self) -> Side {

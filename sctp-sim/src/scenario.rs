@@ -204,6 +204,8 @@ pub struct AssociationConfig {
     pub max_message_size: Option<usize>,
     /// Association.Max.Retrans.
     pub max_retrans: Option<u32>,
+    /// HB.interval, ms (RFC 9260 §8.3); 0 sends no HEARTBEAT.
+    pub heartbeat_interval_ms: Option<f64>,
 }
 
 impl AssociationConfig {
@@ -257,6 +259,10 @@ impl AssociationConfig {
         }
         if let Some(v) = self.max_retrans {
             config.association_max_retrans = v;
+        }
+        if let Some(v) = self.heartbeat_interval_ms {
+            let interval = ms("heartbeat_interval_ms", v)?;
+            config.heartbeat_interval = (!interval.is_zero()).then_some(interval);
         }
         Ok(())
     }

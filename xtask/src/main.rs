@@ -7,11 +7,14 @@
 //! cargo xtask demo     # decode the golden captures and sample packets
 //! cargo xtask bench    # the sctp-wire and sctp-core benchmarks
 //! cargo xtask fuzz wire --seconds N   # cargo-fuzz on packet decoding
+//! cargo xtask sim      # the simulator's built-in scenarios (the main job)
+//! cargo xtask soak [--messages N]     # the simulator's soak, release mode
 //! ```
 
 mod ci;
 mod demo;
 mod fuzz;
+mod soak;
 mod tshark;
 mod util;
 
@@ -39,7 +42,11 @@ enum Command {
     Demo,
     /// Fuzz a target with cargo-fuzz, seeded with the golden captures.
     Fuzz(fuzz::Args),
-    /// Run the sctp-wire and sctp-core benchmarks, passing extra arguments through.
+    /// Run the simulator's built-in scenario set (release mode); report in target/sctp-sim/.
+    Sim,
+    /// Push a million messages (or --messages N) through the simulator's hostile link.
+    Soak(soak::Args),
+    /// Run the sctp-wire, sctp-core and sctp-sim benchmarks, passing extra arguments through.
     Bench {
         /// Arguments for `cargo bench` (after `--`, for the bench harness).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -53,9 +60,19 @@ fn main() -> ExitCode {
         Command::Tshark(args) => tshark::run(&args),
         Command::Demo => demo::run(),
         Command::Fuzz(args) => fuzz::run(&args),
+        Command::Sim => soak::default_set(),
+        Command::Soak(args) => soak::run(&args),
         Command::Bench { args } => util::run(
             util::cargo()
-                .args(["bench", "-p", "sctp-wire", "-p", "sctp-core"])
+                .args([
+                    "bench",
+                    "-p",
+                    "sctp-wire",
+                    "-p",
+                    "sctp-core",
+                    "-p",
+                    "sctp-sim",
+                ])
                 .args(args),
         ),
     };

@@ -1,0 +1,525 @@
+//! The invariant checker: every message is built so that the receiver can
+//! tell which one it is and whether a byte changed, and every delivery is
+//! checked against what was sent — exactly once, byte for byte, on its
+//! stream, in order on an ordered stream.
+//!
+//! A payload is its id (8 bytes, little-endian), the id of the request it
+//! answers (8 bytes, `u64::MAX` for none) and a pattern derived from the
+//! id and the direction's salt.
+
+use crate::rng::splitmix64;
+use crate::workload::{Planned, HEADER_LEN};
+use crate::Side;
+use bytes::{Bytes, BytesMut};
+use sctp_core::CloseReason;
+use std::fmt;
+
+/// What went wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ViolationKind {
+    /// A payload too short to carry a message header, or naming an id
+    /// never sent.
+    UnknownMessage {
+        /// The id read from the payload, if any.
+        id: Option<u64>,
+        /// Payload length.
+        len: usize,
+    },
+    /// A message delivered a second time.
+    Duplicate {
+        /// Message id.
+        id: u64,
+    },
+    /// A message whose bytes differ from what was sent.
+    Corrupted {
+        /// Message id.
+        id: u64,
+        /// First differing byte, or the length when lengths differ.
+        offset: usize,
+    },
+    /// A message delivered on another stream, or with another ordering
+    /// flag, than it was sent with.
+    WrongStream {
+        /// Message id.
+        id: u64,
+        /// (stream, unordered) sent.
+        sent: (u16, bool),
+        /// (stream, unordered) received.
+        received: (u16, bool),
+    },
+    /// An ordered message delivered before an earlier one of its stream.
+    OutOfOrder {
+        /// Message id.
+        id: u64,
+        /// Stream.
+        stream: u16,
+        /// Its position among the stream's ordered messages.
+        position: u64,
+        /// The position expected next.
+        expected: u64,
+    },
+    /// A message accepted by `send` and never delivered, on an association
+    /// that was not aborted.
+    Undelivered {
+        /// Message id.
+        id: u64,
+        /// When it was sent, ns.
+        sent_at: u64,
+        /// Messages of the direction undelivered in all.
+        missing: u64,
+    },
+    /// An association closed for a reason the scenario did not script.
+    UnexpectedClose {
+        /// Whose association.
+        side: Side,
+        /// Why it closed.
+        reason: CloseReason,
+    },
+    /// The peer restarted, though nothing in the simulation restarts.
+    UnexpectedRestart {
+        /// Whose association saw it.
+        side: Side,
+    },
+    /// The association refused a message the scenario was checked to allow.
+    SendRefused {
+        /// The sender.
+        side: Side,
+        /// `SendError` as text.
+        error: String,
+    },
+    /// Corrupted packets delivered and packets the association dropped as
+    /// malformed differ: a flipped bit got past the CRC32c, or a valid
+    /// packet was refused.
+    CorruptionMiscounted {
+        /// The receiver.
+        side: Side,
+        /// Corrupted copies delivered to it.
+        corrupted: u64,
+        /// Packets it counted as malformed.
+        malformed: u64,
+    },
+    /// The scenario's time ran out before the flow finished.
+    Unfinished {
+        /// What was left.
+        detail: String,
+    },
+}
+
+/// A broken invariant: the first one stops the run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// Virtual time, ns.
+    pub at: u64,
+    /// Flow name.
+    pub flow: String,
+    /// The sending side of the direction concerned, if one.
+    pub from: Option<Side>,
+    /// What.
+    pub kind: ViolationKind,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "at {:.6} s, flow `{}`", self.at as f64 / 1e9, self.flow)?;
+        if let Some(from) = self.from {
+            write!(f, ", {from} → {}", from.peer())?;
+        }
+        f.write_str(": ")?;
+        match &self.kind {
+            ViolationKind::UnknownMessage { id: Some(id), len } => {
+                write!(f, "received {len} B naming message {id}, which was never sent")
+            }
+            ViolationKind::UnknownMessage { id: None, len } => {
+                write!(f, "received {len} B, too short for a message header")
+            }
+            ViolationKind::Duplicate { id } => write!(f, "message {id} delivered twice"),
+            ViolationKind::Corrupted { id, offset } => {
+                write!(f, "message {id} differs from what was sent at byte {offset}")
+            }
+            ViolationKind::WrongStream { id, sent, received } => write!(
+                f,
+                "message {id} sent on stream {} (unordered: {}) arrived on stream {} (unordered: {})",
+                sent.0, sent.1, received.0, received.1
+            ),
+            ViolationKind::OutOfOrder {
+                id,
+                stream,
+                position,
+                expected,
+            } => write!(
+                f,
+                "ordered message {id}, number {position} of stream {stream}, delivered while number {expected} was expected"
+            ),
+            ViolationKind::Undelivered {
+                id,
+                sent_at,
+                missing,
+            } => write!(
+                f,
+                "message {id} sent at {:.6} s was never delivered ({missing} undelivered in all)",
+                *sent_at as f64 / 1e9
+            ),
+            ViolationKind::UnexpectedClose { side, reason } => {
+                write!(f, "the {side}'s association closed unexpectedly: {reason}")
+            }
+            ViolationKind::UnexpectedRestart { side } => {
+                write!(f, "the {side}'s association reported a peer restart")
+            }
+            ViolationKind::SendRefused { side, error } => {
+                write!(f, "the {side}'s association refused a message: {error}")
+            }
+            ViolationKind::CorruptionMiscounted {
+                side,
+                corrupted,
+                malformed,
+            } => write!(
+                f,
+                "{corrupted} corrupted packets reached the {side}, which dropped {malformed} as malformed"
+            ),
+            ViolationKind::Unfinished { detail } => {
+                write!(f, "not finished when the scenario ended: {detail}")
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Sent {
+    sent_at: u64,
+    len: u32,
+    stream: u16,
+    unordered: bool,
+    delivered: bool,
+    reply_to: Option<u64>,
+    /// Position among the ordered messages of its stream.
+    position: u64,
+}
+
+/// What the checker learnt from a valid delivery.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Delivered {
+    /// Message id.
+    pub id: u64,
+    /// The request it answers.
+    pub reply_to: Option<u64>,
+    /// Send-to-delivery latency, ns.
+    pub latency: u64,
+}
+
+/// The checker of one direction of one flow.
+#[derive(Debug)]
+pub struct DirectionChecker {
+    salt: u64,
+    sent: Vec<Sent>,
+    /// Ordered messages sent per stream.
+    ordered_sent: Vec<u64>,
+    /// Ordered messages delivered per stream.
+    ordered_delivered: Vec<u64>,
+    delivered: u64,
+    delivered_bytes: u64,
+    first_sent_at: Option<u64>,
+    last_delivered_at: Option<u64>,
+    latencies_us: Vec<u32>,
+}
+
+impl DirectionChecker {
+    /// A checker whose payload patterns depend on `salt`.
+    pub fn new(salt: u64) -> Self {
+        DirectionChecker {
+            salt,
+            sent: Vec::new(),
+            ordered_sent: Vec::new(),
+            ordered_delivered: Vec::new(),
+            delivered: 0,
+            delivered_bytes: 0,
+            first_sent_at: None,
+            last_delivered_at: None,
+            latencies_us: Vec::new(),
+        }
+    }
+
+    /// The id the next message sent will have.
+    pub fn next_id(&self) -> u64 {
+        self.sent.len() as u64
+    }
+
+    /// Pattern word `i` of message `id`'s body.
+    fn word(&self, id: u64, i: usize) -> u64 {
+        splitmix64(self.salt ^ id.wrapping_mul(0x1_0000_0001) ^ i as u64)
+    }
+
+    /// The payload of message `id` as planned.
+    pub fn payload(&self, id: u64, planned: &Planned) -> Bytes {
+        let len = planned.len.max(HEADER_LEN);
+        let mut b = BytesMut::zeroed(len);
+        b[..8].copy_from_slice(&id.to_le_bytes());
+        b[8..16].copy_from_slice(&planned.reply_to.unwrap_or(u64::MAX).to_le_bytes());
+        let mut words = b[HEADER_LEN..].chunks_exact_mut(8);
+        let mut i = 0;
+        for chunk in &mut words {
+            chunk.copy_from_slice(&self.word(id, i).to_le_bytes());
+            i += 1;
+        }
+        let tail = words.into_remainder();
+        let last = self.word(id, i).to_le_bytes();
+        tail.copy_from_slice(&last[..tail.len()]);
+        b.freeze()
+    }
+
+    /// The first byte of `payload` that differs from message `id`'s, if any
+    /// (the length when one is a prefix of the other).
+    fn first_difference(
+        &self,
+        id: u64,
+        reply_to: Option<u64>,
+        len: usize,
+        payload: &[u8],
+    ) -> Option<usize> {
+        let mut header = [0u8; HEADER_LEN];
+        header[..8].copy_from_slice(&id.to_le_bytes());
+        header[8..].copy_from_slice(&reply_to.unwrap_or(u64::MAX).to_le_bytes());
+        let common = payload.len().min(len);
+        let differs = |at: usize, got: &[u8], want: &[u8]| {
+            got.iter()
+                .zip(want)
+                .position(|(a, b)| a != b)
+                .map(|j| at + j)
+        };
+        if let Some(i) = differs(0, &payload[..common.min(HEADER_LEN)], &header) {
+            return Some(i);
+        }
+        if common > HEADER_LEN {
+            let body = &payload[HEADER_LEN..common];
+            let mut words = body.chunks_exact(8);
+            let mut i = 0;
+            for chunk in &mut words {
+                let mut got = [0u8; 8];
+                got.copy_from_slice(chunk);
+                let want = self.word(id, i);
+                if u64::from_le_bytes(got) != want {
+                    return differs(HEADER_LEN + 8 * i, chunk, &want.to_le_bytes());
+                }
+                i += 1;
+            }
+            let tail = words.remainder();
+            let want = self.word(id, i).to_le_bytes();
+            if let Some(at) = differs(HEADER_LEN + 8 * i, tail, &want[..tail.len()]) {
+                return Some(at);
+            }
+        }
+        (payload.len() != len).then_some(common)
+    }
+
+    /// Records that message `next_id()` was accepted by `send` at `now`.
+    pub fn on_sent(&mut self, now: u64, planned: &Planned) {
+        let s = usize::from(planned.stream);
+        if self.ordered_sent.len() <= s {
+            self.ordered_sent.resize(s + 1, 0);
+            self.ordered_delivered.resize(s + 1, 0);
+        }
+        let position = self.ordered_sent[s];
+        if !planned.unordered {
+            self.ordered_sent[s] += 1;
+        }
+        self.first_sent_at.get_or_insert(now);
+        self.sent.push(Sent {
+            sent_at: now,
+            len: planned.len.max(HEADER_LEN) as u32,
+            stream: planned.stream,
+            unordered: planned.unordered,
+            delivered: false,
+            reply_to: planned.reply_to,
+            position,
+        });
+    }
+
+    /// Checks one delivered message.
+    pub fn on_delivered(
+        &mut self,
+        now: u64,
+        stream: u16,
+        unordered: bool,
+        payload: &Bytes,
+    ) -> Result<Delivered, ViolationKind> {
+        let len = payload.len();
+        let Some(header) = payload.get(..HEADER_LEN) else {
+            return Err(ViolationKind::UnknownMessage { id: None, len });
+        };
+        let mut id_bytes = [0u8; 8];
+        id_bytes.copy_from_slice(&header[..8]);
+        let id = u64::from_le_bytes(id_bytes);
+        let Some(sent) = usize::try_from(id)
+            .ok()
+            .and_then(|i| self.sent.get(i))
+            .copied()
+        else {
+            return Err(ViolationKind::UnknownMessage { id: Some(id), len });
+        };
+        if sent.delivered {
+            return Err(ViolationKind::Duplicate { id });
+        }
+        if (sent.stream, sent.unordered) != (stream, unordered) {
+            return Err(ViolationKind::WrongStream {
+                id,
+                sent: (sent.stream, sent.unordered),
+                received: (stream, unordered),
+            });
+        }
+        if let Some(offset) = self.first_difference(id, sent.reply_to, sent.len as usize, payload) {
+            return Err(ViolationKind::Corrupted { id, offset });
+        }
+        if !unordered {
+            let s = usize::from(stream);
+            let expected = self.ordered_delivered[s];
+            if sent.position != expected {
+                return Err(ViolationKind::OutOfOrder {
+                    id,
+                    stream,
+                    position: sent.position,
+                    expected,
+                });
+            }
+            self.ordered_delivered[s] += 1;
+        }
+        if let Some(entry) = self.sent.get_mut(id as usize) {
+            entry.delivered = true;
+        }
+        self.delivered += 1;
+        self.delivered_bytes += len as u64;
+        self.last_delivered_at = Some(now);
+        let latency = now.saturating_sub(sent.sent_at);
+        self.latencies_us
+            .push(u32::try_from(latency / 1000).unwrap_or(u32::MAX));
+        Ok(Delivered {
+            id,
+            reply_to: sent.reply_to,
+            latency,
+        })
+    }
+
+    /// Messages sent.
+    pub fn sent(&self) -> u64 {
+        self.sent.len() as u64
+    }
+
+    /// Messages delivered.
+    pub fn delivered(&self) -> u64 {
+        self.delivered
+    }
+
+    /// User bytes delivered.
+    pub fn delivered_bytes(&self) -> u64 {
+        self.delivered_bytes
+    }
+
+    /// When the first message was sent, ns.
+    pub fn first_sent_at(&self) -> Option<u64> {
+        self.first_sent_at
+    }
+
+    /// When the last message was delivered, ns.
+    pub fn last_delivered_at(&self) -> Option<u64> {
+        self.last_delivered_at
+    }
+
+    /// Whether every message sent was delivered.
+    pub fn all_delivered(&self) -> bool {
+        self.delivered == self.sent.len() as u64
+    }
+
+    /// Send-to-delivery latencies, µs, in delivery order.
+    pub fn latencies_us(&self) -> &[u32] {
+        &self.latencies_us
+    }
+
+    /// The first message never delivered, as a violation.
+    pub fn first_undelivered(&self) -> Option<ViolationKind> {
+        let missing = self.sent.len() as u64 - self.delivered;
+        let (id, s) = self.sent.iter().enumerate().find(|(_, s)| !s.delivered)?;
+        Some(ViolationKind::Undelivered {
+            id: id as u64,
+            sent_at: s.sent_at,
+            missing,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn planned(stream: u16, unordered: bool, len: usize) -> Planned {
+        Planned {
+            stream,
+            unordered,
+            len,
+            reply_to: None,
+        }
+    }
+
+    fn send(c: &mut DirectionChecker, p: Planned) -> Bytes {
+        let payload = c.payload(c.next_id(), &p);
+        c.on_sent(0, &p);
+        payload
+    }
+
+    #[test]
+    fn exact_once_in_order_delivery_passes() {
+        let mut c = DirectionChecker::new(1);
+        let a = send(&mut c, planned(0, false, 100));
+        let b = send(&mut c, planned(0, false, 16));
+        assert_eq!(a.len(), 100);
+        assert_eq!(c.on_delivered(5, 0, false, &a).map(|d| d.id), Ok(0));
+        assert_eq!(c.on_delivered(7, 0, false, &b).map(|d| d.latency), Ok(7));
+        assert!(c.all_delivered());
+        assert_eq!(c.first_undelivered(), None);
+    }
+
+    #[test]
+    fn every_kind_of_bad_delivery_is_caught() {
+        let mut c = DirectionChecker::new(2);
+        let a = send(&mut c, planned(3, false, 64));
+        let b = send(&mut c, planned(3, false, 64));
+        let u = send(&mut c, planned(1, true, 40));
+        assert!(matches!(
+            c.on_delivered(0, 3, false, &b),
+            Err(ViolationKind::OutOfOrder {
+                position: 1,
+                expected: 0,
+                ..
+            })
+        ));
+        assert!(matches!(
+            c.on_delivered(0, 2, false, &a),
+            Err(ViolationKind::WrongStream { .. })
+        ));
+        let mut flipped = BytesMut::from(&a[..]);
+        flipped[40] ^= 4;
+        assert_eq!(
+            c.on_delivered(0, 3, false, &flipped.freeze()),
+            Err(ViolationKind::Corrupted { id: 0, offset: 40 })
+        );
+        assert_eq!(
+            c.on_delivered(0, 3, false, &a.slice(..63)),
+            Err(ViolationKind::Corrupted { id: 0, offset: 63 })
+        );
+        // Unordered messages may overtake ordered ones.
+        assert!(c.on_delivered(0, 1, true, &u).is_ok());
+        assert_eq!(
+            c.on_delivered(0, 1, true, &u),
+            Err(ViolationKind::Duplicate { id: 2 })
+        );
+        assert!(matches!(
+            c.on_delivered(0, 0, false, &Bytes::from_static(b"short")),
+            Err(ViolationKind::UnknownMessage { id: None, len: 5 })
+        ));
+        assert!(matches!(
+            c.first_undelivered(),
+            Some(ViolationKind::Undelivered {
+                id: 0,
+                missing: 2,
+                ..
+            })
+        ));
+    }
+}

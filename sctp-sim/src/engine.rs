@@ -547,11 +547,14 @@ impl<'t> Simulation<'t> {
             }
             while let Some(m) = self.flows[flow].ends[side as usize].assoc.read() {
                 let f = &mut self.flows[flow];
+                // The checker reads the message as one buffer: fragments
+                // are joined (a copy only for a fragmented message).
+                let payload = m.payload.into_bytes();
                 let checked = f.checkers[side.peer() as usize].on_delivered(
                     self.now,
                     m.stream_id.0,
                     m.unordered,
-                    &m.payload,
+                    &payload,
                 );
                 match checked {
                     Ok(d) => {

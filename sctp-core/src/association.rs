@@ -15,7 +15,8 @@ use crate::timer::{BackoffTimer, Expiry};
 use bytes::Bytes;
 use sctp_wire::{
     Abort, ChecksumCheck, ChecksumMode, Chunk, ChunkType, CommonHeader, CookieEcho, ErrorCause,
-    Heartbeat, Init, OperationError, Packet, PacketBuilder, Param, ParamType, Tsn, EDMID_DTLS,
+    Heartbeat, Init, OperationError, Packet, PacketBuilder, Param, ParamType, ShutdownComplete,
+    Tsn, EDMID_DTLS,
 };
 use std::collections::VecDeque;
 use std::fmt;
@@ -507,6 +508,13 @@ impl Association {
                 return;
             }
         };
+        // RFC 9260 §8.4: once closed, the association is gone, and what
+        // still comes for it is out of the blue.
+        if matches!(self.phase, Phase::Closed) && self.peer.is_some() {
+            self.stats.dropped_out_of_association += 1;
+            self.answer_out_of_the_blue(header.verification_tag, &first);
+            return;
+        }
         if !self.verification_tag_ok(header.verification_tag, &first) {
             trace!(
                 tag = header.verification_tag,
@@ -557,27 +565,36 @@ impl Association {
     }
 
     /// RFC 9260 §8.4: a packet for which no association exists (a server
-    /// still waiting for its cookie) is answered with an ABORT carrying the
-    /// packet's own tag and the T bit, unless it is one of the chunks that
-    /// rule lists for silent discard.
+    /// still waiting for its cookie, or an association that has closed) is
+    /// answered with the packet's own tag and the T bit: a SHUTDOWN ACK
+    /// with a SHUTDOWN COMPLETE (rule 5), anything else with an ABORT
+    /// (rule 8), except the chunks the rules list for silent discard.
     fn answer_out_of_the_blue(&mut self, tag: u32, first: &Chunk) {
-        let no_association = matches!(self.phase, Phase::Closed) && self.peer.is_none();
-        let silent = matches!(
-            first,
-            Chunk::Abort(_)
-                | Chunk::ShutdownComplete(_)
-                | Chunk::CookieAck
-                | Chunk::Error(_)
-                | Chunk::ShutdownAck
-                | Chunk::Init(_)
-        );
-        if no_association && !silent {
-            let abort = Chunk::Abort(Abort {
+        if !matches!(self.phase, Phase::Closed) {
+            return;
+        }
+        let answer = match first {
+            // Rules 2, 3 (an INIT is for an endpoint that can start an
+            // association; a closed one cannot), 6 and 7.
+            Chunk::Abort(_) | Chunk::Init(_) | Chunk::ShutdownComplete(_) | Chunk::CookieAck => {
+                return;
+            }
+            Chunk::Error(e)
+                if e.causes
+                    .iter()
+                    .any(|c| matches!(c, ErrorCause::StaleCookie { .. })) =>
+            {
+                return;
+            }
+            Chunk::ShutdownAck => Chunk::ShutdownComplete(ShutdownComplete {
+                tag_reflected: true,
+            }),
+            _ => Chunk::Abort(Abort {
                 tag_reflected: true,
                 causes: vec![],
-            });
-            self.send_packet(tag, &[abort]);
-        }
+            }),
+        };
+        self.send_packet(tag, &[answer]);
     }
 
     /// RFC 9260 §8.5 and §8.5.1: which verification tag a packet must

@@ -178,6 +178,25 @@ fn send_refuses_what_cannot_be_sent_with_typed_errors() {
             max: 65_536
         })
     );
+    // A message larger than the send buffer could never fit: refused for
+    // good, not "buffer full".
+    let mut small = Pair::new(
+        Config {
+            send_buffer_size: 10_000,
+            ..Config::default()
+        },
+        Config::default(),
+    );
+    small.run_until(100, established);
+    assert_eq!(
+        small
+            .a
+            .send(small.now, 0, Ppid::BINARY, false, message(0, 10_001)),
+        Err(SendError::MessageTooLarge {
+            len: 10_001,
+            max: 10_000
+        })
+    );
     // Fill the send buffer (1 MiB) faster than the window drains it.
     let mut refused = None;
     for _ in 0..40 {

@@ -487,6 +487,42 @@ fn an_abort_closes_both_sides_with_the_reason() {
 }
 
 #[test]
+fn a_closed_association_answers_late_data_with_an_abort() {
+    // RFC 9260 §8.4 rule 8: A aborted and its ABORT was lost; Z's DATA now
+    // reaches an association that is gone, which answers with an ABORT
+    // carrying Z's packet's tag and the T bit, so Z closes instead of
+    // retransmitting until Association.Max.Retrans.
+    let mut p = Pair::default_pair();
+    p.run_until(100, established);
+    p.hook = Box::new(|side, d| (side == Side::Z).then_some(d));
+    p.a.abort("gone");
+    p.run_for(Duration::from_millis(50));
+    assert_eq!(p.z.state(), State::Established, "the ABORT was lost");
+    let answers = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let seen = answers.clone();
+    p.hook = Box::new(move |side, d| {
+        if side == Side::A {
+            seen.borrow_mut().extend(chunks_of(&d));
+        }
+        Some(d)
+    });
+    p.z.send(p.now, 0, Ppid::BINARY, false, Bytes::from_static(b"hello?"))
+        .unwrap();
+    p.run_for(Duration::from_millis(100));
+    assert_eq!(
+        *answers.borrow(),
+        [Chunk::Abort(Abort {
+            tag_reflected: true,
+            causes: vec![]
+        })]
+    );
+    assert_eq!(
+        p.z_events.last(),
+        Some(&Event::Closed(CloseReason::PeerAbort(vec![])))
+    );
+}
+
+#[test]
 fn an_abort_with_the_t_bit_needs_the_senders_own_tag() {
     // RFC 9260 §8.5.1 B: with T set, the tag is the sender's own, reflected.
     let mut p = Pair::default_pair();

@@ -104,3 +104,27 @@ fn heartbeats_can_be_turned_off() {
     assert_eq!(p.a.poll_timeout(), None);
     assert_eq!(p.z.poll_timeout(), None);
 }
+
+#[test]
+fn late_heartbeat_answers_keep_a_slow_path_alive() {
+    // RFC 9260 §8.3: an unanswered HEARTBEAT backs the RTO off before the
+    // next, and the answer to any of them clears the error count. With a
+    // 5 s round trip and a 1 s RTO every answer comes after the next
+    // HEARTBEAT went out: each must still count, or the peer would be
+    // declared unreachable while it answers everything.
+    let config = Config {
+        heartbeat_interval: Some(Duration::from_secs(1)),
+        association_max_retrans: 2,
+        max_init_retransmits: 20,
+        ..Config::default()
+    };
+    let mut p = Pair::new(config.clone(), config);
+    p.delay = Duration::from_millis(2500);
+    p.run_until(1000, established);
+    p.run_for(Duration::from_secs(120));
+    assert_eq!(p.a.state(), State::Established, "{:?}", p.a_events);
+    assert_eq!(p.z.state(), State::Established, "{:?}", p.z_events);
+    assert!(heartbeats(&p, Side::A) >= 5);
+    let srtt = p.a.transfer_stats().unwrap().srtt_us.unwrap();
+    assert!((4_900_000..=6_000_000).contains(&srtt), "SRTT {srtt} µs");
+}

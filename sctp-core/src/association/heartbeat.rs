@@ -3,10 +3,11 @@
 //! after Association.Max.Retrans unanswered probes.
 
 use super::{Association, CloseReason};
-use crate::random::any_u32;
 use bytes::Bytes;
+use hmac::{Hmac, Mac};
 use sctp_wire::{Chunk, Heartbeat};
-use std::time::Instant;
+use sha2::Sha256;
+use std::time::{Duration, Instant};
 use tracing::debug;
 
 impl Association {
@@ -36,9 +37,7 @@ impl Association {
             return;
         }
         let max = self.config.association_max_retrans;
-        let rto = self.current_rto();
-        let nonce = u64::from(any_u32(self.random.as_mut())) << 32
-            | u64::from(any_u32(self.random.as_mut()));
+        let info = self.heartbeat_info(now);
         let Some(t) = self.transfer.as_mut() else {
             return;
         };
@@ -53,38 +52,81 @@ impl Association {
         self.transmits.shrink_to(4);
         if t.heartbeat_outstanding.take().is_some() {
             // RFC 9260 §8.3: a HEARTBEAT unanswered within an RTO counts as
-            // an error; past Association.Max.Retrans the peer is unreachable.
+            // an error, and the RTO backs off before the next; past
+            // Association.Max.Retrans the peer is unreachable.
             t.heartbeat_errors += 1;
             if t.heartbeat_errors > max {
                 debug!("HEARTBEATs unanswered, peer unreachable");
                 self.close(CloseReason::PeerUnreachable);
                 return;
             }
+            t.rto.back_off();
         }
-        // The information is a nonce only this side knows, so an answer
-        // cannot be forged or replayed into an RTT sample.
-        t.heartbeat_outstanding = Some((nonce, now));
-        t.heartbeat_at = Some(now + rto);
-        let hb = Chunk::Heartbeat(Heartbeat {
-            info: Bytes::copy_from_slice(&nonce.to_be_bytes()),
-        });
-        self.send_to_peer(&[hb]);
+        t.heartbeat_outstanding = Some(now);
+        t.heartbeat_at = Some(now + t.rto.rto());
+        self.send_to_peer(&[Chunk::Heartbeat(Heartbeat { info })]);
+    }
+
+    /// The Heartbeat Information of a HEARTBEAT sent at `now`: the time,
+    /// as RFC 9260 §8.3 suggests, and a MAC over it under the
+    /// association's secret, so an answer cannot be forged into an RTT
+    /// sample and an answer to an earlier HEARTBEAT still counts.
+    fn heartbeat_info(&self, now: Instant) -> Bytes {
+        let micros = u64::try_from(now.saturating_duration_since(self.epoch).as_micros())
+            .unwrap_or(u64::MAX)
+            .to_be_bytes();
+        let mut info = Vec::with_capacity(HEARTBEAT_INFO_LEN);
+        info.extend_from_slice(&micros);
+        info.extend_from_slice(&heartbeat_mac(&self.secret, &micros));
+        Bytes::from(info)
     }
 
     pub(super) fn on_heartbeat_ack(&mut self, now: Instant, info: &Bytes) {
+        let sent = (info.len() == HEARTBEAT_INFO_LEN)
+            .then(|| {
+                let (micros, mac) = info.split_at(8);
+                let mut at = [0u8; 8];
+                at.copy_from_slice(micros);
+                // Constant-time comparison, so the MAC cannot be found
+                // byte by byte.
+                let ok = heartbeat_hmac(&self.secret, &at)
+                    .verify_truncated_left(mac)
+                    .is_ok();
+                ok.then(|| self.epoch + Duration::from_micros(u64::from_be_bytes(at)))
+            })
+            .flatten()
+            .filter(|&sent| sent <= now);
+        let Some(sent) = sent else {
+            self.stats.dropped_unexpected += 1;
+            return;
+        };
         let Some(t) = self.transfer.as_mut() else {
             return;
         };
-        match t.heartbeat_outstanding {
-            Some((nonce, sent)) if info[..] == nonce.to_be_bytes() => {
-                // RFC 9260 §8.3: the answer clears the error count and
-                // gives an RTT measurement.
-                t.heartbeat_outstanding = None;
-                t.heartbeat_errors = 0;
-                t.rto.on_rtt_sample(now.saturating_duration_since(sent));
-                self.defer_heartbeat(now);
-            }
-            _ => self.stats.dropped_unexpected += 1,
-        }
+        // RFC 9260 §8.3: the answer, even to an earlier HEARTBEAT, clears
+        // the error count and measures the RTT.
+        t.heartbeat_outstanding = None;
+        t.heartbeat_errors = 0;
+        t.rto.on_rtt_sample(now.saturating_duration_since(sent));
+        self.defer_heartbeat(now);
     }
+}
+
+/// Bytes of our Heartbeat Information: a timestamp and its MAC.
+const HEARTBEAT_INFO_LEN: usize = 16;
+
+/// HMAC-SHA256 over a HEARTBEAT's timestamp, told apart from the cookie's
+/// MAC under the same secret by a label.
+fn heartbeat_hmac(secret: &[u8; 32], micros: &[u8; 8]) -> Hmac<Sha256> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(b"heartbeat");
+    mac.update(micros);
+    mac
+}
+
+/// The first 8 bytes of [`heartbeat_hmac`]: the MAC a HEARTBEAT carries.
+fn heartbeat_mac(secret: &[u8; 32], micros: &[u8; 8]) -> [u8; 8] {
+    let mut out = [0u8; 8];
+    out.copy_from_slice(&heartbeat_hmac(secret, micros).finalize().into_bytes()[..8]);
+    out
 }

@@ -41,7 +41,8 @@ pub enum SendError {
         /// Outbound streams negotiated.
         outbound: u16,
     },
-    /// The message is larger than `Config::max_message_size`.
+    /// The message is larger than `Config::max_message_size` (or than
+    /// `Config::send_buffer_size`, if that is smaller).
     #[error("message of {len} bytes exceeds the maximum of {max}")]
     MessageTooLarge {
         /// Its length.
@@ -129,8 +130,8 @@ pub(super) struct Transfer {
     inbound_streams: u16,
     /// When the next HEARTBEAT is due, or an outstanding one times out.
     pub(super) heartbeat_at: Option<Instant>,
-    /// The outstanding HEARTBEAT: its nonce and when it was sent.
-    pub(super) heartbeat_outstanding: Option<(u64, Instant)>,
+    /// When the outstanding HEARTBEAT was sent.
+    pub(super) heartbeat_outstanding: Option<Instant>,
     /// Consecutive unanswered HEARTBEATs (RFC 9260 §8.3).
     pub(super) heartbeat_errors: u32,
     counters: TransferCounters,
@@ -322,8 +323,10 @@ impl Association {
         unordered: bool,
         payload: Bytes,
     ) -> Result<(), SendError> {
-        let max = self.config.max_message_size;
         let limit = self.config.send_buffer_size;
+        // A message larger than the send buffer could never be queued:
+        // that is a permanent refusal, not a full buffer.
+        let max = self.config.max_message_size.min(limit);
         let Some(t) = self
             .transfer
             .as_mut()

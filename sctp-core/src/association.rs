@@ -3,9 +3,11 @@
 //! (§8.3) and ABORT (§9.1).
 
 mod heartbeat;
+mod reconfig;
 mod shutdown;
 mod transfer;
 
+pub use reconfig::ResetError;
 pub use transfer::{ReceivedMessage, SendError, TransferCounters, TransferStats};
 
 use crate::config::Config;
@@ -106,6 +108,22 @@ pub enum Event {
     PeerRestarted,
     /// The association is closed and will send nothing more.
     Closed(CloseReason),
+    /// The peer reset these incoming streams (RFC 6525, how WebRTC closes
+    /// a data channel): their readers have reached the end, every message
+    /// sent before the reset being already available from
+    /// [`Association::read`]. Their SSNs start again from 0.
+    IncomingStreamsReset(Vec<u16>),
+    /// The peer performed our reset of these outgoing streams (see
+    /// [`Association::reset_streams`]); they can carry messages again.
+    OutgoingStreamsReset(Vec<u16>),
+    /// The peer refused our reset of these outgoing streams; they stay as
+    /// they were and can carry messages again.
+    OutgoingStreamsResetFailed {
+        /// The streams.
+        streams: Vec<u16>,
+        /// The peer's answer (RFC 6525 §4.4).
+        result: sctp_wire::ReconfigResult,
+    },
 }
 
 /// Counters of what the association received and dropped.
@@ -154,6 +172,9 @@ struct Peer {
     /// It announced Zero Checksum Acceptable with the DTLS method
     /// (RFC 9653 §5.1).
     zero_checksum: bool,
+    /// It lists RE-CONFIG among its Supported Extensions: it takes stream
+    /// reset requests (RFC 6525 §5).
+    reconfig: bool,
 }
 
 enum Phase {
@@ -189,12 +210,21 @@ impl Phase {
 fn supported_extensions(zero_checksum: bool) -> Vec<Param> {
     let mut params = vec![
         Param::ForwardTsnSupported,
-        Param::SupportedExtensions([ChunkType::FORWARD_TSN].into()),
+        Param::SupportedExtensions([ChunkType::FORWARD_TSN, ChunkType::RE_CONFIG].into()),
     ];
     if zero_checksum {
         params.push(Param::ZeroChecksumAcceptable { edmid: EDMID_DTLS });
     }
     params
+}
+
+/// RFC 6525 §5 (by RFC 5061 §4.2.7): whether an INIT or INIT ACK lists
+/// RE-CONFIG among the chunks its sender supports.
+fn announces_reconfig(params: &[Param]) -> bool {
+    params.iter().any(|p| match p {
+        Param::SupportedExtensions(kinds) => kinds.iter().any(|k| k == ChunkType::RE_CONFIG),
+        _ => false,
+    })
 }
 
 /// RFC 9653 §5.1: whether an INIT or INIT ACK announces Zero Checksum
@@ -419,6 +449,7 @@ impl Association {
     pub fn handle_timeout(&mut self, now: Instant) {
         let span = self.span.clone();
         let _entered = span.enter();
+        self.reconfig_handle_timeout(now);
         self.transfer_handle_timeout(now);
         self.shutdown_handle_timeout(now);
         self.heartbeat_handle_timeout(now);
@@ -548,6 +579,10 @@ impl Association {
                 }
                 Chunk::ForwardTsn(forward) if self.phase.transferring() => {
                     self.on_forward_tsn(forward);
+                    true
+                }
+                Chunk::Reconfig(reconfig) if self.phase.transferring() => {
+                    self.on_reconfig(now, reconfig);
                     true
                 }
                 chunk => self.handle_chunk(now, header.verification_tag, chunk),
@@ -784,6 +819,7 @@ impl Association {
             local_tie_tag,
             peer_tie_tag,
             peer_zero_checksum: announces_zero_checksum(&init.params),
+            peer_reconfig: announces_reconfig(&init.params),
         };
         let mut params = vec![Param::StateCookie(Bytes::from(contents.seal(&self.secret)))];
         params.extend(supported_extensions(self.config.zero_checksum));
@@ -823,6 +859,7 @@ impl Association {
                 self.config.inbound_streams.min(init_ack.outbound_streams),
             ),
             zero_checksum: announces_zero_checksum(&init_ack.params),
+            reconfig: announces_reconfig(&init_ack.params),
         };
         let Some(cookie) = cookie else {
             // RFC 9260 §5.1 B, §3.3.10.2: an INIT ACK without a State
@@ -959,6 +996,7 @@ impl Association {
             a_rwnd: contents.peer_a_rwnd,
             streams: (contents.outbound_streams, contents.inbound_streams),
             zero_checksum: contents.peer_zero_checksum,
+            reconfig: contents.peer_reconfig,
         });
         let was_established = self.transfer.is_some();
         self.phase = Phase::Established;

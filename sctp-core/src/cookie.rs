@@ -8,7 +8,7 @@
 //! ```text
 //! version(1) my_tag(4) peer_tag(4) my_tsn(4) peer_tsn(4) peer_a_rwnd(4)
 //! outbound_streams(2) inbound_streams(2) created_ms(8) lifetime_ms(4)
-//! local_tie_tag(4) peer_tie_tag(4) peer_zero_checksum(1)
+//! local_tie_tag(4) peer_tie_tag(4) peer_zero_checksum(1) peer_reconfig(1)
 //! ```
 
 use hmac::{Hmac, Mac};
@@ -17,8 +17,8 @@ use std::time::Duration;
 
 type HmacSha256 = Hmac<Sha256>;
 
-const VERSION: u8 = 2;
-const BODY_LEN: usize = 46;
+const VERSION: u8 = 3;
+const BODY_LEN: usize = 47;
 const MAC_LEN: usize = 32;
 /// Length of every cookie this crate makes.
 pub(crate) const COOKIE_LEN: usize = BODY_LEN + MAC_LEN;
@@ -48,6 +48,9 @@ pub(crate) struct CookieContents {
     /// The peer's INIT announced zero checksum with the DTLS method
     /// (RFC 9653 §5.1).
     pub(crate) peer_zero_checksum: bool,
+    /// The peer's INIT listed RE-CONFIG among its Supported Extensions
+    /// (RFC 6525 §5: stream reset).
+    pub(crate) peer_reconfig: bool,
 }
 
 /// Why a received cookie is refused.
@@ -82,6 +85,7 @@ impl CookieContents {
         out.extend_from_slice(&self.local_tie_tag.to_be_bytes());
         out.extend_from_slice(&self.peer_tie_tag.to_be_bytes());
         out.push(u8::from(self.peer_zero_checksum));
+        out.push(u8::from(self.peer_reconfig));
         debug_assert_eq!(out.len(), BODY_LEN);
         let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes any key length");
         mac.update(&out);
@@ -117,6 +121,7 @@ impl CookieContents {
             local_tie_tag: u32_at(37),
             peer_tie_tag: u32_at(41),
             peer_zero_checksum: body[45] != 0,
+            peer_reconfig: body[46] != 0,
         };
         // RFC 9260 §5.1.5 step 3: a cookie older than its lifetime is stale.
         let expires = contents
@@ -150,6 +155,7 @@ mod tests {
             local_tie_tag: 8,
             peer_tie_tag: 9,
             peer_zero_checksum: true,
+            peer_reconfig: false,
         }
     }
 

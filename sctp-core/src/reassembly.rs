@@ -587,6 +587,37 @@ impl Reassembly {
         Some(self.complete(run.into_message(), ssn, ssn_key, (start, key)))
     }
 
+    /// RFC 6525 §5.2.2: the peer reset these incoming streams (all of them
+    /// when the list is empty): their SSNs start again at 0. Every message
+    /// sent before the reset has arrived by then; what is still held of
+    /// theirs (nothing, from a peer that keeps the rules) is dropped.
+    pub(crate) fn reset_incoming(&mut self, streams: &[StreamId]) {
+        let reset: Vec<StreamId> = if streams.is_empty() {
+            self.streams.keys().copied().collect()
+        } else {
+            streams.to_vec()
+        };
+        for stream_id in reset {
+            let Some(stream) = self.streams.remove(&stream_id) else {
+                continue;
+            };
+            for (k, waiting) in stream.waiting {
+                self.waiting_by_tsn.remove(&(waiting.first, stream_id, k));
+                self.release(waiting.message.payload.len());
+            }
+            let runs: Vec<u64> = self
+                .ordered_runs
+                .range((stream_id, 0, 0)..=(stream_id, u64::MAX, u64::MAX))
+                .map(|&(_, _, start)| start)
+                .collect();
+            for start in runs {
+                if let Some(run) = self.detach_run(start) {
+                    self.release(run.bytes);
+                }
+            }
+        }
+    }
+
     /// RFC 9260 §6.2: with the buffer full and a chunk below the largest
     /// TSN held arriving, "the receiver SHOULD drop the largest TSN held
     /// for reordering and accept the new incoming DATA chunk". Drops whole

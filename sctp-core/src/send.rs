@@ -93,6 +93,18 @@ impl SendQueue {
         });
     }
 
+    /// Whether a message of `stream` waits to be sent (or finished).
+    pub(crate) fn has_queued(&self, stream: StreamId) -> bool {
+        self.queue.iter().any(|q| q.stream_id == stream)
+    }
+
+    /// RFC 6525 §5.1.2: after its reset, a stream's SSNs start again at 0.
+    pub(crate) fn reset_ssn(&mut self, stream: StreamId) {
+        if let Some(next) = self.next_ssn.get_mut(usize::from(stream.0)) {
+            *next = Ssn(0);
+        }
+    }
+
     /// Bytes of the next message still to send, if any.
     pub(crate) fn front_remaining(&self) -> Option<usize> {
         self.queue.front().map(|q| q.payload.len() - q.offset)

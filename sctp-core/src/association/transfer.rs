@@ -50,6 +50,13 @@ pub enum SendError {
         /// The configured maximum.
         max: usize,
     },
+    /// The stream is being reset (see `Association::reset_streams`): it
+    /// takes messages again once the reset is done.
+    #[error("stream {stream} is being reset")]
+    StreamResetting {
+        /// The stream asked for.
+        stream: u16,
+    },
     /// SCTP cannot carry an empty user message (RFC 9260 §6.2).
     #[error("an SCTP message cannot be empty")]
     EmptyMessage,
@@ -92,10 +99,10 @@ impl fmt::Debug for ReceivedMessage {
 
 /// The state of an established association's data transfer.
 pub(super) struct Transfer {
-    send: SendQueue,
+    pub(super) send: SendQueue,
     inflight: InFlight,
     /// Next TSN to assign, unwrapped to 64 bits.
-    next_tsn: u64,
+    pub(super) next_tsn: u64,
     /// The peer's cumulative TSN ack of our data, unwrapped.
     cum_ack: u64,
     /// The a_rwnd of the peer's latest SACK (or of its INIT): its
@@ -118,15 +125,15 @@ pub(super) struct Transfer {
     t3_expiries: u32,
     /// Fast recovery's exit point, while in it (RFC 9260 §7.2.4).
     recovery_exit: Option<u64>,
-    tracker: ReceiveTracker,
-    reassembly: Reassembly,
+    pub(super) tracker: ReceiveTracker,
+    pub(super) reassembly: Reassembly,
     ready: VecDeque<Message>,
     ready_bytes: usize,
     /// A SACK must go out with the next packet.
     sack_requested: bool,
     /// The last a_rwnd we advertised.
     advertised_rwnd: u32,
-    outbound_streams: u16,
+    pub(super) outbound_streams: u16,
     inbound_streams: u16,
     /// When the next HEARTBEAT is due, or an outstanding one times out.
     pub(super) heartbeat_at: Option<Instant>,
@@ -135,6 +142,8 @@ pub(super) struct Transfer {
     /// Consecutive unanswered HEARTBEATs (RFC 9260 §8.3).
     pub(super) heartbeat_errors: u32,
     counters: TransferCounters,
+    /// Stream reset (RFC 6525).
+    pub(super) reconfig: super::reconfig::ReconfigState,
 }
 
 /// Numbers the association exposes about its data transfer.
@@ -252,6 +261,7 @@ impl Transfer {
             heartbeat_outstanding: None,
             heartbeat_errors: 0,
             counters: TransferCounters::default(),
+            reconfig: super::reconfig::ReconfigState::new(assoc.my_initial_tsn, peer_initial_tsn),
         }
     }
 
@@ -340,6 +350,9 @@ impl Association {
                 outbound: t.outbound_streams,
             });
         }
+        if t.reconfig.is_closing(stream) {
+            return Err(SendError::StreamResetting { stream });
+        }
         let len = payload.len();
         if len == 0 {
             return Err(SendError::EmptyMessage);
@@ -412,7 +425,7 @@ impl Association {
             return None;
         }
         let t = self.transfer.as_ref()?;
-        [t.t3, t.tracker.sack_deadline()]
+        [t.t3, t.tracker.sack_deadline(), t.reconfig.timeout()]
             .into_iter()
             .flatten()
             .min()
@@ -436,6 +449,14 @@ impl Association {
             self.send_to_peer(&[abort]);
             self.close(CloseReason::ProtocolError(cause));
             return false;
+        }
+        // RFC 6525 §5.2.2: data past the reset point of a stream whose
+        // reset waits for earlier TSNs already numbers its SSNs anew: it is
+        // dropped unacknowledged, and taken when the peer sends it again
+        // after the reset.
+        if t.reconfig.holds_back(chunk.stream_id, chunk.tsn) {
+            trace!(tsn = %chunk.tsn, "DATA past a deferred stream reset, dropped");
+            return true;
         }
         let held = t.reassembly.buffered_bytes() + t.ready_bytes;
         let need = (held + chunk.payload.len()).saturating_sub(limit);
@@ -497,7 +518,7 @@ impl Association {
 
     /// Moves completed messages to the read queue, with a Readable event
     /// when the queue stops being empty.
-    fn deliver_ready(&mut self) {
+    pub(super) fn deliver_ready(&mut self) {
         let Some(t) = self.transfer.as_mut() else {
             return;
         };
@@ -564,6 +585,7 @@ impl Association {
         if let Some(t) = self.transfer.as_mut() {
             t.tracker.on_packet_processed(now, immediate);
         }
+        self.reconfig_after_data();
     }
 
     /// RFC 9260 §6.2.1: processing a received SACK.
@@ -758,6 +780,8 @@ impl Association {
         if self.flush_packets(now) {
             // The path is not idle: no HEARTBEAT needed yet.
             self.defer_heartbeat(now);
+            // A stream waiting to be reset may have sent its last message.
+            self.send_reset_request(now);
         }
     }
 

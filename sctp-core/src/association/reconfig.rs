@@ -1,0 +1,400 @@
+//! Stream reset (RFC 6525): how WebRTC closes a data channel. Our side
+//! resets outgoing streams with an Outgoing SSN Reset Request once their
+//! queued messages have been sent; the peer's requests reset our incoming
+//! streams once every TSN before them has arrived. Other requests (SSN/TSN
+//! reset, adding streams, asking us to reset ours) are denied.
+
+use super::{Association, Event, Phase};
+use sctp_wire::{Chunk, Param, Reconfig, ReconfigResult, StreamId, Tsn};
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+use tracing::debug;
+
+/// Why [`Association::reset_streams`] refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResetError {
+    /// The association is not established.
+    #[error("the association is not established")]
+    NotEstablished,
+    /// The peer did not announce RE-CONFIG in its INIT or INIT ACK
+    /// (RFC 6525 §5), so it cannot take a stream reset.
+    #[error("the peer does not support stream reset (RFC 6525)")]
+    NotSupported,
+    /// A stream id is not below the negotiated outbound stream count.
+    #[error("stream {stream} is not open: the association has {outbound} outbound streams")]
+    InvalidStream {
+        /// The stream asked for.
+        stream: u16,
+        /// Outbound streams negotiated.
+        outbound: u16,
+    },
+}
+
+/// Our Outgoing SSN Reset Request in flight.
+#[derive(Debug)]
+struct Request {
+    seq: u32,
+    streams: Vec<u16>,
+    last_tsn: Tsn,
+    /// When to send it again if unanswered, and the wait after that.
+    retransmit_at: Instant,
+    backoff: Duration,
+}
+
+/// A peer's request that waits for TSNs up to `last_tsn` (RFC 6525
+/// §5.2.2, deferred reset processing).
+#[derive(Debug)]
+struct Deferred {
+    seq: u32,
+    last_tsn: Tsn,
+    streams: Vec<StreamId>,
+}
+
+/// The stream-reset state of an established association.
+#[derive(Debug)]
+pub(super) struct ReconfigState {
+    /// Sequence number of our next request: RFC 6525 §5.1.1 starts it at
+    /// our initial TSN.
+    next_seq: u32,
+    /// Streams the user closed whose request is not yet sent.
+    pending: BTreeSet<u16>,
+    /// Streams closed and not yet reset: no new message is taken on them.
+    closing: BTreeSet<u16>,
+    request: Option<Request>,
+    /// Sequence number of the peer's next request: its initial TSN at
+    /// first (RFC 6525 §5.2.1).
+    peer_next_seq: u32,
+    /// The answer to the peer's latest request, for a retransmission.
+    last_answer: Option<(u32, ReconfigResult)>,
+    deferred: Option<Deferred>,
+}
+
+impl ReconfigState {
+    pub(super) fn new(my_initial_tsn: u32, peer_initial_tsn: u32) -> Self {
+        ReconfigState {
+            next_seq: my_initial_tsn,
+            pending: BTreeSet::new(),
+            closing: BTreeSet::new(),
+            request: None,
+            peer_next_seq: peer_initial_tsn,
+            last_answer: None,
+            deferred: None,
+        }
+    }
+
+    /// Whether `stream` was closed and is not reset yet.
+    pub(super) fn is_closing(&self, stream: u16) -> bool {
+        self.closing.contains(&stream)
+    }
+
+    /// When our request is due to be sent again.
+    pub(super) fn timeout(&self) -> Option<Instant> {
+        self.request.as_ref().map(|r| r.retransmit_at)
+    }
+
+    /// Whether a DATA chunk must wait: it belongs to a stream whose reset
+    /// is deferred, past the reset point, so it already counts SSNs anew
+    /// (RFC 6525 §5.2.2).
+    pub(super) fn holds_back(&self, stream: StreamId, tsn: Tsn) -> bool {
+        self.deferred.as_ref().is_some_and(|d| {
+            d.last_tsn.distance_to(tsn) > 0 && (d.streams.is_empty() || d.streams.contains(&stream))
+        })
+    }
+}
+
+impl Association {
+    /// Resets outgoing `streams` (RFC 6525 §5.1.2), the way WebRTC closes a
+    /// data channel: messages already queued on them are sent first, then
+    /// an Outgoing SSN Reset Request; new messages on them are refused
+    /// meanwhile. When the peer has performed it,
+    /// [`Event::OutgoingStreamsReset`] names them, and they start again
+    /// from SSN 0; the peer's readers see the end of the stream after the
+    /// last message sent before the reset.
+    pub fn reset_streams(&mut self, now: Instant, streams: &[u16]) -> Result<(), ResetError> {
+        if !matches!(self.phase, Phase::Established) {
+            return Err(ResetError::NotEstablished);
+        }
+        if !self.peer.is_some_and(|p| p.reconfig) {
+            return Err(ResetError::NotSupported);
+        }
+        let Some(t) = self.transfer.as_mut() else {
+            return Err(ResetError::NotEstablished);
+        };
+        if let Some(&stream) = streams.iter().find(|&&s| s >= t.outbound_streams) {
+            return Err(ResetError::InvalidStream {
+                stream,
+                outbound: t.outbound_streams,
+            });
+        }
+        for &s in streams {
+            if t.reconfig.closing.insert(s) {
+                t.reconfig.pending.insert(s);
+            }
+        }
+        self.send_reset_request(now);
+        Ok(())
+    }
+
+    /// Sends an Outgoing SSN Reset Request for the pending streams whose
+    /// queued messages have all been sent, if no request is in flight
+    /// (RFC 6525 §5.1.2, §6.1: one at a time).
+    pub(super) fn send_reset_request(&mut self, now: Instant) {
+        let rto = self.current_rto();
+        let Some(t) = self.transfer.as_mut() else {
+            return;
+        };
+        if t.reconfig.request.is_some() || t.reconfig.pending.is_empty() {
+            return;
+        }
+        let ready: Vec<u16> = t
+            .reconfig
+            .pending
+            .iter()
+            .copied()
+            .filter(|&s| !t.send.has_queued(StreamId(s)))
+            .collect();
+        if ready.is_empty() {
+            return;
+        }
+        for s in &ready {
+            t.reconfig.pending.remove(s);
+        }
+        let seq = t.reconfig.next_seq;
+        t.reconfig.next_seq = seq.wrapping_add(1);
+        // RFC 6525 §4.1: the last TSN given to data so far, which the peer
+        // waits for before resetting.
+        let last_tsn = Tsn(t.next_tsn.wrapping_sub(1) as u32);
+        t.reconfig.request = Some(Request {
+            seq,
+            streams: ready,
+            last_tsn,
+            retransmit_at: now + rto,
+            backoff: rto,
+        });
+        self.send_request();
+    }
+
+    /// (Re)sends the request in flight.
+    fn send_request(&mut self) {
+        let Some(t) = self.transfer.as_ref() else {
+            return;
+        };
+        let Some(r) = &t.reconfig.request else {
+            return;
+        };
+        let param = Param::OutgoingSsnResetRequest {
+            request_seq: r.seq,
+            // RFC 6525 §4.1: not answering a request of the peer's, so the
+            // next one expected from it, less one.
+            response_seq: t.reconfig.peer_next_seq.wrapping_sub(1),
+            sender_last_tsn: r.last_tsn,
+            streams: r.streams.iter().map(|&s| StreamId(s)).collect(),
+        };
+        debug!(seq = r.seq, streams = ?r.streams, "stream reset requested");
+        self.send_to_peer(&[Chunk::Reconfig(Reconfig {
+            params: vec![param],
+        })]);
+    }
+
+    /// RFC 6525 §5.1.1: an unanswered request goes again after the RTO,
+    /// backed off each time up to RTO.Max.
+    pub(super) fn reconfig_handle_timeout(&mut self, now: Instant) {
+        let max = self.config.rto_max;
+        let Some(r) = self
+            .transfer
+            .as_mut()
+            .and_then(|t| t.reconfig.request.as_mut())
+        else {
+            return;
+        };
+        if now < r.retransmit_at {
+            return;
+        }
+        r.backoff = (r.backoff * 2).min(max);
+        r.retransmit_at = now + r.backoff;
+        self.send_request();
+    }
+
+    /// A RE-CONFIG chunk from the peer (RFC 6525 §5.2).
+    pub(super) fn on_reconfig(&mut self, now: Instant, chunk: Reconfig) {
+        for param in chunk.params {
+            match param {
+                Param::ReconfigResponse {
+                    response_seq,
+                    result,
+                    ..
+                } => self.on_reconfig_response(now, response_seq, result),
+                Param::OutgoingSsnResetRequest {
+                    request_seq,
+                    sender_last_tsn,
+                    streams,
+                    ..
+                } => {
+                    let streams: Vec<StreamId> = streams.iter().collect();
+                    self.on_outgoing_reset_request(request_seq, sender_last_tsn, streams);
+                }
+                // RFC 6525 §5.2.3 to §5.2.6: the other requests are
+                // denied; a sequence number out of turn is reported.
+                Param::IncomingSsnResetRequest { request_seq, .. }
+                | Param::SsnTsnResetRequest { request_seq }
+                | Param::AddOutgoingStreams { request_seq, .. }
+                | Param::AddIncomingStreams { request_seq, .. } => {
+                    let result = self.take_request_seq(request_seq, || ReconfigResult::DENIED);
+                    self.send_reconfig_answer(request_seq, result);
+                }
+                _ => self.stats.chunks_malformed += 1,
+            }
+        }
+    }
+
+    /// RFC 6525 §5.2.1: a request with the expected sequence number is
+    /// taken (`fresh` decides its answer); the previous one again gets the
+    /// answer it had; anything else is a Bad Sequence Number.
+    fn take_request_seq(
+        &mut self,
+        seq: u32,
+        fresh: impl FnOnce() -> ReconfigResult,
+    ) -> ReconfigResult {
+        let Some(t) = self.transfer.as_mut() else {
+            return ReconfigResult::DENIED;
+        };
+        if seq == t.reconfig.peer_next_seq {
+            t.reconfig.peer_next_seq = seq.wrapping_add(1);
+            let result = fresh();
+            if let Some(t) = self.transfer.as_mut() {
+                t.reconfig.last_answer = Some((seq, result));
+            }
+            return result;
+        }
+        match t.reconfig.last_answer {
+            Some((last, result)) if last == seq => result,
+            _ => ReconfigResult::ERROR_BAD_SEQUENCE_NUMBER,
+        }
+    }
+
+    fn on_outgoing_reset_request(&mut self, seq: u32, last_tsn: Tsn, streams: Vec<StreamId>) {
+        let Some(t) = self.transfer.as_mut() else {
+            return;
+        };
+        let result = if seq == t.reconfig.peer_next_seq {
+            t.reconfig.peer_next_seq = seq.wrapping_add(1);
+            t.reconfig.deferred = Some(Deferred {
+                seq,
+                last_tsn,
+                streams,
+            });
+            // Performed now if every TSN up to the reset point is here,
+            // else deferred (RFC 6525 §5.2.2).
+            let result = if self.perform_deferred_reset() {
+                ReconfigResult::SUCCESS_PERFORMED
+            } else {
+                ReconfigResult::IN_PROGRESS
+            };
+            if let Some(t) = self.transfer.as_mut() {
+                t.reconfig.last_answer = Some((seq, result));
+            }
+            result
+        } else {
+            match (&t.reconfig.deferred, t.reconfig.last_answer) {
+                // The retransmission of a request still waiting for TSNs.
+                (Some(d), _) if d.seq == seq => ReconfigResult::IN_PROGRESS,
+                (_, Some((last, result))) if last == seq => result,
+                _ => ReconfigResult::ERROR_BAD_SEQUENCE_NUMBER,
+            }
+        };
+        self.send_reconfig_answer(seq, result);
+    }
+
+    /// Performs the peer's deferred reset once the cumulative TSN reached
+    /// its reset point: the streams start again from SSN 0 and
+    /// [`Event::IncomingStreamsReset`] follows the messages sent before
+    /// the reset (RFC 6525 §5.2.2). Returns whether it was performed.
+    pub(super) fn perform_deferred_reset(&mut self) -> bool {
+        let Some(t) = self.transfer.as_mut() else {
+            return false;
+        };
+        let Some(d) = &t.reconfig.deferred else {
+            return false;
+        };
+        if t.tracker.cum_tsn().distance_to(d.last_tsn) > 0 {
+            return false;
+        }
+        let Some(d) = t.reconfig.deferred.take() else {
+            return false;
+        };
+        t.reassembly.reset_incoming(&d.streams);
+        self.deliver_ready();
+        let streams = d.streams.iter().map(|s| s.0).collect();
+        debug!(?streams, "incoming streams reset");
+        self.events.push_back(Event::IncomingStreamsReset(streams));
+        true
+    }
+
+    /// After a packet's DATA: a deferred reset whose TSNs have all come is
+    /// performed, and the peer told at once instead of at its next
+    /// retransmission (RFC 6525 §5.2.2).
+    pub(super) fn reconfig_after_data(&mut self) {
+        let waiting = self
+            .transfer
+            .as_ref()
+            .and_then(|t| t.reconfig.deferred.as_ref())
+            .map(|d| d.seq);
+        if let Some(seq) = waiting {
+            if self.perform_deferred_reset() {
+                if let Some(t) = self.transfer.as_mut() {
+                    t.reconfig.last_answer = Some((seq, ReconfigResult::SUCCESS_PERFORMED));
+                }
+                self.send_reconfig_answer(seq, ReconfigResult::SUCCESS_PERFORMED);
+            }
+        }
+    }
+
+    fn send_reconfig_answer(&mut self, seq: u32, result: ReconfigResult) {
+        self.send_to_peer(&[Chunk::Reconfig(Reconfig {
+            params: vec![Param::ReconfigResponse {
+                response_seq: seq,
+                result,
+                next_tsns: None,
+            }],
+        })]);
+    }
+
+    /// RFC 6525 §5.2.7: the peer's answer to our request.
+    fn on_reconfig_response(&mut self, now: Instant, seq: u32, result: ReconfigResult) {
+        let rto = self.current_rto();
+        let Some(t) = self.transfer.as_mut() else {
+            return;
+        };
+        let Some(r) = t.reconfig.request.as_mut().filter(|r| r.seq == seq) else {
+            self.stats.dropped_unexpected += 1;
+            return;
+        };
+        if result == ReconfigResult::IN_PROGRESS {
+            // The peer waits for our data: ask again after an RTO.
+            r.retransmit_at = now + rto;
+            return;
+        }
+        let Some(r) = t.reconfig.request.take() else {
+            return;
+        };
+        for s in &r.streams {
+            t.reconfig.closing.remove(s);
+        }
+        if result.is_success() {
+            for &s in &r.streams {
+                t.send.reset_ssn(StreamId(s));
+            }
+            debug!(streams = ?r.streams, "outgoing streams reset");
+            self.events
+                .push_back(Event::OutgoingStreamsReset(r.streams));
+        } else {
+            debug!(streams = ?r.streams, %result, "stream reset refused");
+            self.events.push_back(Event::OutgoingStreamsResetFailed {
+                streams: r.streams,
+                result,
+            });
+        }
+        self.send_reset_request(now);
+    }
+}

@@ -8,7 +8,7 @@ mod shutdown;
 mod transfer;
 
 pub use reconfig::ResetError;
-pub use transfer::{ReceivedMessage, SendError, TransferCounters, TransferStats};
+pub use transfer::{ReceivedMessage, Reliability, SendError, TransferCounters, TransferStats};
 
 use crate::config::Config;
 use crate::cookie::{CookieContents, CookieError};
@@ -175,6 +175,9 @@ struct Peer {
     /// It lists RE-CONFIG among its Supported Extensions: it takes stream
     /// reset requests (RFC 6525 §5).
     reconfig: bool,
+    /// It announced FORWARD TSN (RFC 3758 §3.1): it takes partially
+    /// reliable messages.
+    pr_sctp: bool,
 }
 
 enum Phase {
@@ -223,6 +226,17 @@ fn supported_extensions(zero_checksum: bool) -> Vec<Param> {
 fn announces_reconfig(params: &[Param]) -> bool {
     params.iter().any(|p| match p {
         Param::SupportedExtensions(kinds) => kinds.iter().any(|k| k == ChunkType::RE_CONFIG),
+        _ => false,
+    })
+}
+
+/// RFC 3758 §3.1: whether an INIT or INIT ACK announces FORWARD TSN, by
+/// the Forward-TSN-Supported parameter or in Supported Extensions (the
+/// only place pion/sctp puts it).
+fn announces_pr_sctp(params: &[Param]) -> bool {
+    params.iter().any(|p| match p {
+        Param::ForwardTsnSupported => true,
+        Param::SupportedExtensions(kinds) => kinds.iter().any(|k| k == ChunkType::FORWARD_TSN),
         _ => false,
     })
 }
@@ -820,6 +834,7 @@ impl Association {
             peer_tie_tag,
             peer_zero_checksum: announces_zero_checksum(&init.params),
             peer_reconfig: announces_reconfig(&init.params),
+            peer_pr_sctp: announces_pr_sctp(&init.params),
         };
         let mut params = vec![Param::StateCookie(Bytes::from(contents.seal(&self.secret)))];
         params.extend(supported_extensions(self.config.zero_checksum));
@@ -860,6 +875,7 @@ impl Association {
             ),
             zero_checksum: announces_zero_checksum(&init_ack.params),
             reconfig: announces_reconfig(&init_ack.params),
+            pr_sctp: announces_pr_sctp(&init_ack.params),
         };
         let Some(cookie) = cookie else {
             // RFC 9260 §5.1 B, §3.3.10.2: an INIT ACK without a State
@@ -997,6 +1013,7 @@ impl Association {
             streams: (contents.outbound_streams, contents.inbound_streams),
             zero_checksum: contents.peer_zero_checksum,
             reconfig: contents.peer_reconfig,
+            pr_sctp: contents.peer_pr_sctp,
         });
         let was_established = self.transfer.is_some();
         self.phase = Phase::Established;

@@ -29,6 +29,9 @@
 //!   ABORT in both directions (§9.1);
 //! - received FORWARD TSN (RFC 3758 §3.6); heartbeats on an idle
 //!   association with RTT measurement, and answers to the peer's (§8.3);
+//! - partial reliability (RFC 3758): [`Association::send_with`] and a
+//!   [`Reliability`] (`Rexmit`, `Timed`) give messages up whole, and a
+//!   FORWARD TSN moves the peer past them; DCEP messages stay reliable;
 //! - stream reset (RFC 6525), how WebRTC closes a data channel:
 //!   [`Association::reset_streams`] after the stream's queued data, and
 //!   the peer's resets performed once the data before them has arrived;
@@ -41,8 +44,8 @@
 //! buffers. `benches/pair.rs` moves 64 MiB between two associations in
 //! memory (figures in the workspace README).
 //!
-//! Next: the other WebRTC extensions (sending with partial reliability,
-//! I-DATA, stream schedulers).
+//! Next: the other WebRTC extensions (I-DATA, stream schedulers,
+//! per-stream buffered amounts).
 //!
 //! ## Example
 //!
@@ -84,8 +87,8 @@ mod timer;
 mod tracker;
 
 pub use association::{
-    Association, CloseReason, Event, ReceivedMessage, ResetError, Role, SendError, State, Stats,
-    TransferCounters, TransferStats,
+    Association, CloseReason, Event, ReceivedMessage, Reliability, ResetError, Role, SendError,
+    State, Stats, TransferCounters, TransferStats,
 };
 pub use config::Config;
 pub use payload::Payload;

@@ -8,6 +8,25 @@ use std::collections::{BTreeSet, VecDeque};
 use std::ops::{Bound, Range, RangeBounds};
 use std::time::Instant;
 
+/// When a message is given up (RFC 3758 §1: the PR-SCTP policies).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Policy {
+    /// Never: sent until acknowledged.
+    Reliable,
+    /// After this many retransmissions of one of its chunks.
+    Rexmit(u32),
+    /// At this time, sent or not.
+    Until(Instant),
+}
+
+/// What a DATA chunk knows of the message it carries a piece of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct MessageRef {
+    /// Numbers messages in the order they were queued.
+    pub(crate) id: u64,
+    pub(crate) policy: Policy,
+}
+
 /// A message queued by the user, partly sent once `offset > 0`.
 #[derive(Debug)]
 struct Queued {
@@ -17,6 +36,7 @@ struct Queued {
     ssn: Ssn,
     payload: Bytes,
     offset: usize,
+    message: MessageRef,
 }
 
 /// Messages waiting for the window, first come first served.
@@ -31,6 +51,8 @@ pub(crate) struct SendQueue {
     next_ssn: Vec<Ssn>,
     /// Outbound streams negotiated: the bound of `next_ssn`.
     streams: u16,
+    /// The id of the next message queued.
+    next_id: u64,
 }
 
 impl SendQueue {
@@ -40,6 +62,7 @@ impl SendQueue {
             buffered: 0,
             next_ssn: Vec::new(),
             streams: outbound_streams,
+            next_id: 0,
         }
     }
 
@@ -67,29 +90,19 @@ impl SendQueue {
         ppid: Ppid,
         unordered: bool,
         payload: Bytes,
+        policy: Policy,
     ) {
-        // RFC 9260 §6.5: ordered messages of a stream take consecutive
-        // SSNs; unordered ones carry no meaningful SSN.
-        let index = usize::from(stream_id.0);
-        let ssn = if unordered || stream_id.0 >= self.streams {
-            Ssn(0)
-        } else {
-            if index >= self.next_ssn.len() {
-                self.next_ssn.resize(index + 1, Ssn(0));
-            }
-            let next = &mut self.next_ssn[index];
-            let ssn = *next;
-            *next = next.next();
-            ssn
-        };
         self.buffered += payload.len();
+        let id = self.next_id;
+        self.next_id += 1;
         self.queue.push_back(Queued {
             stream_id,
             ppid,
             unordered,
-            ssn,
+            ssn: Ssn(0),
             payload,
             offset: 0,
+            message: MessageRef { id, policy },
         });
     }
 
@@ -113,8 +126,28 @@ impl SendQueue {
     /// The next fragment of at most `max_payload` bytes (at least 1), as
     /// a DATA chunk with TSN `tsn`; the payload is a slice of the user's
     /// buffer (RFC 9260 §6.9: B on the first fragment, E on the last).
-    pub(crate) fn next_fragment(&mut self, tsn: Tsn, max_payload: usize) -> Option<DataChunk> {
+    pub(crate) fn next_fragment(
+        &mut self,
+        tsn: Tsn,
+        max_payload: usize,
+    ) -> Option<(DataChunk, MessageRef)> {
         let front = self.queue.front_mut()?;
+        let message = front.message;
+        if front.offset == 0 && !front.unordered {
+            // RFC 9260 §6.5: ordered messages of a stream take consecutive
+            // SSNs (unordered ones carry no meaningful SSN). Taken when the
+            // first fragment goes, so a message given up unsent (RFC 3758
+            // §3.1, timed) leaves no hole in the sequence.
+            let index = usize::from(front.stream_id.0);
+            if front.stream_id.0 < self.streams {
+                if index >= self.next_ssn.len() {
+                    self.next_ssn.resize(index + 1, Ssn(0));
+                }
+                let next = &mut self.next_ssn[index];
+                front.ssn = *next;
+                *next = next.next();
+            }
+        }
         let start = front.offset;
         let end = front.payload.len().min(start + max_payload.max(1));
         front.offset = end;
@@ -133,7 +166,32 @@ impl SendQueue {
         if chunk.ending {
             self.queue.pop_front();
         }
-        Some(chunk)
+        Some((chunk, message))
+    }
+
+    /// RFC 3758 §3.1 (timed reliability): drops the next message if its
+    /// lifetime is over, returning it and whether part of it went out.
+    pub(crate) fn expire_front(&mut self, now: Instant) -> Option<(MessageRef, bool)> {
+        let front = self.queue.front()?;
+        let Policy::Until(deadline) = front.message.policy else {
+            return None;
+        };
+        if now < deadline {
+            return None;
+        }
+        let front = self.queue.pop_front()?;
+        self.buffered -= front.payload.len() - front.offset;
+        Some((front.message, front.offset > 0))
+    }
+
+    /// Drops the rest of message `id` if it is the next one, partly sent
+    /// and now abandoned.
+    pub(crate) fn drop_front_if(&mut self, id: u64) {
+        if self.queue.front().is_some_and(|q| q.message.id == id) {
+            if let Some(q) = self.queue.pop_front() {
+                self.buffered -= q.payload.len() - q.offset;
+            }
+        }
     }
 }
 
@@ -141,7 +199,13 @@ impl SendQueue {
 #[derive(Debug)]
 pub(crate) struct Sent {
     pub(crate) chunk: DataChunk,
+    pub(crate) message: MessageRef,
     pub(crate) sent_at: Instant,
+    /// Times sent, the first included.
+    pub(crate) transmissions: u32,
+    /// Given up under its message's policy (RFC 3758 §3.5): never sent
+    /// again, out of the flight, skipped by a FORWARD TSN.
+    pub(crate) abandoned: bool,
     /// Sent more than once: its acknowledgement gives no RTT sample
     /// (Karn's rule, RFC 9260 §6.3.1 C5).
     pub(crate) retransmitted: bool,
@@ -158,10 +222,13 @@ pub(crate) struct Sent {
 }
 
 impl Sent {
-    pub(crate) fn new(chunk: DataChunk, now: Instant) -> Self {
+    pub(crate) fn new(chunk: DataChunk, message: MessageRef, now: Instant) -> Self {
         Sent {
             chunk,
+            message,
             sent_at: now,
+            transmissions: 1,
+            abandoned: false,
             retransmitted: false,
             gap_acked: false,
             misses: 0,
@@ -188,7 +255,17 @@ impl Sent {
 
     /// Whether it counts toward the flight size now.
     pub(crate) fn in_flight(&self) -> bool {
-        !self.gap_acked && !self.to_retransmit
+        !self.gap_acked && !self.to_retransmit && !self.abandoned
+    }
+
+    /// RFC 3758 §3.5 A1, A2: whether its message's policy gives it up
+    /// rather than send it again at `now`.
+    pub(crate) fn expired(&self, now: Instant) -> bool {
+        match self.message.policy {
+            Policy::Reliable => false,
+            Policy::Rexmit(n) => self.transmissions > n,
+            Policy::Until(deadline) => now >= deadline,
+        }
     }
 }
 
@@ -340,6 +417,24 @@ impl InFlight {
         }
     }
 
+    /// The keys of the chunks of the message that the chunk at `key`
+    /// belongs to: its fragments took consecutive TSNs.
+    pub(crate) fn message_keys(&self, key: u64) -> Range<u64> {
+        let Some(id) = self.get(key).map(|s| s.message.id) else {
+            return key..key;
+        };
+        let same = |k: u64| self.get(k).is_some_and(|s| s.message.id == id);
+        let mut first = key;
+        while first > self.base && same(first - 1) {
+            first -= 1;
+        }
+        let mut end = key + 1;
+        while same(end) {
+            end += 1;
+        }
+        first..end
+    }
+
     /// The first key marked for retransmission at or after `from`.
     pub(crate) fn next_marked(&self, from: u64) -> Option<u64> {
         self.marked.range(from..).next().copied()
@@ -369,12 +464,24 @@ mod tests {
     fn messages_are_cut_into_fragments_with_b_and_e_bits() {
         // RFC 9260 §6.9: B on the first fragment, E on the last, one SSN.
         let mut q = SendQueue::new(4);
-        q.push(StreamId(1), Ppid(53), false, Bytes::from(vec![7u8; 2500]));
-        q.push(StreamId(1), Ppid(53), false, Bytes::from_static(b"x"));
+        q.push(
+            StreamId(1),
+            Ppid(53),
+            false,
+            Bytes::from(vec![7u8; 2500]),
+            Policy::Reliable,
+        );
+        q.push(
+            StreamId(1),
+            Ppid(53),
+            false,
+            Bytes::from_static(b"x"),
+            Policy::Reliable,
+        );
         assert_eq!(q.buffered(), 2501);
         let mut frags = Vec::new();
         let mut tsn = Tsn(u32::MAX - 1);
-        while let Some(c) = q.next_fragment(tsn, 1000) {
+        while let Some((c, _)) = q.next_fragment(tsn, 1000) {
             frags.push((c.tsn, c.ssn, c.beginning, c.ending, c.payload.len()));
             tsn = tsn.next();
         }
@@ -394,10 +501,22 @@ mod tests {
     #[test]
     fn unordered_messages_take_no_ssn() {
         let mut q = SendQueue::new(2);
-        q.push(StreamId(0), Ppid(51), true, Bytes::from_static(b"a"));
-        q.push(StreamId(0), Ppid(51), false, Bytes::from_static(b"b"));
-        let a = q.next_fragment(Tsn(1), 100).unwrap();
-        let b = q.next_fragment(Tsn(2), 100).unwrap();
+        q.push(
+            StreamId(0),
+            Ppid(51),
+            true,
+            Bytes::from_static(b"a"),
+            Policy::Reliable,
+        );
+        q.push(
+            StreamId(0),
+            Ppid(51),
+            false,
+            Bytes::from_static(b"b"),
+            Policy::Reliable,
+        );
+        let (a, _) = q.next_fragment(Tsn(1), 100).unwrap();
+        let (b, _) = q.next_fragment(Tsn(2), 100).unwrap();
         assert!(a.unordered && !b.unordered);
         assert_eq!(b.ssn, Ssn(0), "the ordered message is the stream's first");
     }
@@ -408,10 +527,16 @@ mod tests {
         let now = Instant::now();
         let mut f = InFlight::new(0);
         let mut q = SendQueue::new(1);
-        q.push(StreamId(0), Ppid(0), false, Bytes::from(vec![0u8; 300]));
+        q.push(
+            StreamId(0),
+            Ppid(0),
+            false,
+            Bytes::from(vec![0u8; 300]),
+            Policy::Reliable,
+        );
         for i in 0..3u64 {
-            let c = q.next_fragment(Tsn(i as u32), 100).unwrap();
-            f.push(i, Sent::new(c, now));
+            let (c, m) = q.next_fragment(Tsn(i as u32), 100).unwrap();
+            f.push(i, Sent::new(c, m, now));
         }
         assert_eq!(f.flight, 300);
         f.update(1, |s| s.gap_acked = true);

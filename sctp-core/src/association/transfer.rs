@@ -8,13 +8,13 @@ use super::{Association, CloseReason, Event, Phase};
 use crate::payload::Payload;
 use crate::reassembly::{Message, Reassembly};
 use crate::rto::RtoEstimator;
-use crate::send::{InFlight, SendQueue, Sent};
+use crate::send::{InFlight, Policy, SendQueue, Sent};
 use crate::tracker::{DataVerdict, ReceiveTracker};
 use bytes::{Bytes, BytesMut};
 use sctp_cc::{AckEvent, CongestionController, CongestionEvent, PathParams, SentPacket};
 use sctp_wire::{
-    Abort, Chunk, CommonHeader, DataChunk, ErrorCause, ForwardTsn, OperationError, PacketBuilder,
-    Ppid, Sack, StreamId, Tsn, COMMON_HEADER_LEN,
+    Abort, Chunk, CommonHeader, DataChunk, ErrorCause, ForwardTsn, ForwardTsnStream,
+    OperationError, PacketBuilder, Ppid, Sack, StreamId, Tsn, COMMON_HEADER_LEN,
 };
 use std::collections::VecDeque;
 use std::fmt;
@@ -25,6 +25,20 @@ use tracing::{debug, trace};
 const DATA_HEADER: usize = 16;
 /// Gap ack blocks put in one SACK at most.
 const MAX_GAP_BLOCKS: usize = 64;
+
+/// How hard a message is tried (RFC 3758; pion's reliability types).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Reliability {
+    /// Sent until acknowledged.
+    #[default]
+    Reliable,
+    /// Given up after this many retransmissions (pion's
+    /// `ReliabilityTypeRexmit`; 0: sent once).
+    Rexmit(u32),
+    /// Given up once this long has passed since it was queued, sent or
+    /// not (pion's `ReliabilityTypeTimed`).
+    Timed(std::time::Duration),
+}
 
 /// Why [`Association::send`] refused a message.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -144,6 +158,11 @@ pub(super) struct Transfer {
     counters: TransferCounters,
     /// Stream reset (RFC 6525).
     pub(super) reconfig: super::reconfig::ReconfigState,
+    /// Advanced.Peer.Ack.Point (RFC 3758 §3.5), unwrapped: the cumulative
+    /// ack point moved over abandoned chunks.
+    adv_peer_ack: u64,
+    /// A FORWARD TSN must go with the next packet.
+    forward_tsn_due: bool,
 }
 
 /// Numbers the association exposes about its data transfer.
@@ -194,6 +213,11 @@ pub struct TransferCounters {
     pub sacks_received: u64,
     /// SACKs sent.
     pub sacks_sent: u64,
+    /// Messages given up under their partial-reliability policy
+    /// (RFC 3758).
+    pub messages_abandoned: u64,
+    /// FORWARD TSN chunks sent (RFC 3758 §3.5).
+    pub forward_tsns_sent: u64,
 }
 
 /// Most packets written into one allocation (see [`Transfer::tx_buffer`]).
@@ -262,12 +286,70 @@ impl Transfer {
             heartbeat_errors: 0,
             counters: TransferCounters::default(),
             reconfig: super::reconfig::ReconfigState::new(assoc.my_initial_tsn, peer_initial_tsn),
+            adv_peer_ack: next_tsn - 1,
+            forward_tsn_due: false,
         }
     }
 
     fn unwrap_tsn(&self, tsn: Tsn) -> Option<u64> {
         let d = i64::from(Tsn(self.cum_ack as u32).distance_to(tsn));
         self.cum_ack.checked_add_signed(d)
+    }
+
+    /// RFC 3758 §3.5 A3: gives up the message of the chunk at `key`: every
+    /// chunk of it leaves the flight for good, and what is left of it in
+    /// the send queue goes too.
+    fn abandon(&mut self, key: u64) {
+        let Some(id) = self.inflight.get(key).map(|s| s.message.id) else {
+            return;
+        };
+        for k in self.inflight.message_keys(key) {
+            self.inflight.update(k, |s| {
+                s.abandoned = true;
+                s.to_retransmit = false;
+            });
+        }
+        self.send.drop_front_if(id);
+        self.counters.messages_abandoned += 1;
+        self.advance_peer_ack_point();
+    }
+
+    /// RFC 3758 §3.5 C1, C2: the Advanced.Peer.Ack.Point moves up from the
+    /// cumulative ack over abandoned chunks; if it passes it, the peer is
+    /// told with a FORWARD TSN (C3).
+    fn advance_peer_ack_point(&mut self) {
+        self.adv_peer_ack = self.adv_peer_ack.max(self.cum_ack);
+        while self
+            .inflight
+            .get(self.adv_peer_ack + 1)
+            .is_some_and(|s| s.abandoned)
+        {
+            self.adv_peer_ack += 1;
+        }
+        if self.adv_peer_ack > self.cum_ack {
+            self.forward_tsn_due = true;
+        }
+    }
+
+    /// RFC 3758 §3.2, §3.5 C4: the FORWARD TSN to the Advanced.Peer.Ack.Point,
+    /// with the largest abandoned SSN of each ordered stream it skips.
+    fn forward_tsn(&self) -> ForwardTsn {
+        let mut streams: Vec<ForwardTsnStream> = Vec::new();
+        for k in self.inflight.keys(self.cum_ack + 1..=self.adv_peer_ack) {
+            let Some(s) = self.inflight.get(k).filter(|s| !s.chunk.unordered) else {
+                continue;
+            };
+            let (stream_id, ssn) = (s.chunk.stream_id, s.chunk.ssn);
+            match streams.iter_mut().find(|e| e.stream_id == stream_id) {
+                Some(e) if e.ssn.is_before(ssn) => e.ssn = ssn,
+                Some(_) => {}
+                None => streams.push(ForwardTsnStream { stream_id, ssn }),
+            }
+        }
+        ForwardTsn {
+            new_cum_tsn: Tsn(self.adv_peer_ack as u32),
+            streams: streams.into_iter().collect(),
+        }
     }
 
     /// Bytes sent and not acknowledged: in flight, or marked for
@@ -318,21 +400,39 @@ impl Transfer {
 }
 
 impl Association {
-    /// Queues a user message on `stream`; it is sent as the windows allow,
-    /// cut into fragments if larger than a packet (RFC 9260 §6.9).
+    /// Queues a user message on `stream`, reliably; it is sent as the
+    /// windows allow, cut into fragments if larger than a packet (RFC 9260
+    /// §6.9). See [`send_with`](Self::send_with) for partial reliability.
     ///
     /// Nothing is sent until [`poll_transmit`](Self::poll_transmit), so
-    /// several messages queued in a row share packets. `now` is the time
-    /// the message is queued, from which the lifetime of a partially
-    /// reliable message will count (RFC 3758 §3.1, not yet implemented).
+    /// several messages queued in a row share packets.
     pub fn send(
         &mut self,
-        _now: Instant,
+        now: Instant,
         stream: u16,
         ppid: Ppid,
         unordered: bool,
         payload: Bytes,
     ) -> Result<(), SendError> {
+        self.send_with(now, stream, ppid, unordered, Reliability::Reliable, payload)
+    }
+
+    /// Queues a user message with a partial-reliability policy (RFC 3758,
+    /// pion's `SetReliabilityParams`): given up after `Rexmit(n)`
+    /// retransmissions, or once `Timed(d)` has passed since `now`, sent or
+    /// not, and then skipped at the peer by a FORWARD TSN. With a peer that
+    /// did not announce PR-SCTP, and for the data-channel control
+    /// messages (PPID 50, RFC 8832), the message is sent reliably.
+    pub fn send_with(
+        &mut self,
+        now: Instant,
+        stream: u16,
+        ppid: Ppid,
+        unordered: bool,
+        reliability: Reliability,
+        payload: Bytes,
+    ) -> Result<(), SendError> {
+        let pr_sctp = self.peer.is_some_and(|p| p.pr_sctp);
         let limit = self.config.send_buffer_size;
         // A message larger than the send buffer could never be queued:
         // that is a permanent refusal, not a full buffer.
@@ -369,7 +469,17 @@ impl Association {
         }
         t.counters.messages_sent += 1;
         t.counters.bytes_sent += len as u64;
-        t.send.push(StreamId(stream), ppid, unordered, payload);
+        // RFC 8832 §6: abandoning a DCEP message would break the channel,
+        // so it goes reliably and in order whatever the stream's policy.
+        let dcep = ppid == Ppid::DCEP;
+        let policy = match reliability {
+            _ if !pr_sctp || dcep => Policy::Reliable,
+            Reliability::Reliable => Policy::Reliable,
+            Reliability::Rexmit(n) => Policy::Rexmit(n),
+            Reliability::Timed(d) => Policy::Until(now + d),
+        };
+        t.send
+            .push(StreamId(stream), ppid, unordered && !dcep, payload, policy);
         // Packets are built in `poll_transmit`, so messages sent one after
         // the other share packets (RFC 9260 §6.10 bundling) instead of
         // going out one per packet.
@@ -611,7 +721,7 @@ impl Association {
         let mut rtt = None;
         let mut cum_bytes = 0;
         t.inflight.remove_through(cum, |s| {
-            if !s.gap_acked {
+            if !s.gap_acked && !s.abandoned {
                 cum_bytes += s.len();
                 // RFC 9260 §6.3.1 C5 (Karn): only chunks sent once give RTT.
                 if !s.retransmitted {
@@ -620,6 +730,9 @@ impl Association {
             }
         });
         t.cum_ack = cum;
+        // RFC 3758 §3.5 C1 to C3: while abandoned chunks lie past the
+        // cumulative ack, the peer is sent a FORWARD TSN (again).
+        t.advance_peer_ack_point();
         // Gap ack blocks: offsets from the cumulative TSN ack (§3.3.4).
         let mut gap_bytes = 0;
         let mut highest_newly_acked = None;
@@ -664,7 +777,7 @@ impl Association {
         if let Some(htna) = highest_newly_acked {
             for key in t.inflight.keys(..htna) {
                 let marked = t.inflight.update(key, |s| {
-                    if s.gap_acked || s.fast_done {
+                    if s.gap_acked || s.fast_done || s.abandoned {
                         return false;
                     }
                     s.misses += 1;
@@ -757,13 +870,17 @@ impl Association {
             t.rto.back_off();
             for key in t.inflight.keys(..) {
                 t.inflight.update(key, |s| {
-                    if !s.gap_acked {
+                    if !s.gap_acked && !s.abandoned {
                         s.to_retransmit = true;
                         s.fast = false;
                     }
                 });
             }
             t.t3 = Some(now + t.rto.rto());
+            // RFC 3758 §3.5 C5: a FORWARD TSN lost with the rest goes again.
+            if t.adv_peer_ack > t.cum_ack {
+                t.forward_tsn_due = true;
+            }
             debug!(rto = ?t.rto.rto(), "T3-rtx expired");
         }
         // The delayed SACK timer firing means the peer's data paused.
@@ -814,7 +931,7 @@ impl Association {
                 t.inflight.has_marked() || (!t.send.is_empty() && t.inflight.flight < t.cc.cwnd());
             let sack_pending = t.tracker.sack_deadline().is_some() && data_to_send;
             let sack_wanted = t.sack_requested || sack_pending || t.tracker.sack_due(now);
-            if !sack_wanted && !data_to_send {
+            if !sack_wanted && !data_to_send && !t.forward_tsn_due {
                 return sent_data;
             }
             if t.tx_buffer.capacity() < mtu {
@@ -836,6 +953,18 @@ impl Association {
                     t.counters.sacks_sent += 1;
                 }
             }
+            if t.forward_tsn_due {
+                // RFC 3758 §3.5 C3, C5: the FORWARD TSN goes ahead of any
+                // DATA, and a T3-rtx timer runs so that it is sent again
+                // if lost.
+                if b.push(&Chunk::ForwardTsn(t.forward_tsn())).is_ok() {
+                    t.forward_tsn_due = false;
+                    t.counters.forward_tsns_sent += 1;
+                    if t.t3.is_none() {
+                        t.t3 = Some(now + t.rto.rto());
+                    }
+                }
+            }
             let mut data_bytes = 0;
             let mut rtx_bytes = 0;
             // Retransmissions first (RFC 9260 §6.3.3 E3, §7.2.4): fast
@@ -846,6 +975,12 @@ impl Association {
                 let Some(s) = t.inflight.get(key) else {
                     break;
                 };
+                // RFC 3758 §3.5 A1, A2: a message whose policy ran out is
+                // given up instead of sent again.
+                if s.expired(now) {
+                    t.abandon(key);
+                    continue;
+                }
                 let len = s.len();
                 let allowed = if s.fast {
                     fast_budget >= len
@@ -861,6 +996,7 @@ impl Association {
                 t.inflight.update(key, |s| {
                     s.to_retransmit = false;
                     s.retransmitted = true;
+                    s.transmissions += 1;
                     s.misses = 0;
                     s.sent_at = now;
                 });
@@ -903,15 +1039,31 @@ impl Association {
                 {
                     break;
                 }
+                // RFC 3758 §3.1: a timed message whose lifetime ran out
+                // before it all went is given up, what was sent of it too.
+                if let Some((message, started)) = t.send.expire_front(now) {
+                    t.counters.messages_abandoned += 1;
+                    if started {
+                        if let Some(last) = t.inflight.end().checked_sub(1) {
+                            if t.inflight
+                                .get(last)
+                                .is_some_and(|s| s.message.id == message.id)
+                            {
+                                t.abandon(last);
+                            }
+                        }
+                    }
+                    continue;
+                }
                 let tsn = Tsn(t.next_tsn as u32);
-                let Some(chunk) = t.send.next_fragment(tsn, room.min(window)) else {
+                let Some((chunk, message)) = t.send.next_fragment(tsn, room.min(window)) else {
                     break;
                 };
                 if b.push(&chunk).is_err() {
                     break;
                 }
                 let len = chunk.payload.len();
-                t.inflight.push(t.next_tsn, Sent::new(chunk, now));
+                t.inflight.push(t.next_tsn, Sent::new(chunk, message, now));
                 t.counters.data_chunks_sent += 1;
                 t.next_tsn += 1;
                 sent_new += len;

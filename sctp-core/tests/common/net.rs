@@ -283,6 +283,10 @@ pub struct Msg {
     pub len: usize,
 }
 
+/// Messages carry their id in the PPID, above the values WebRTC gives
+/// a meaning to (DCEP's 50 is always sent ordered and reliably).
+const PPID_BASE: u32 = 1_000_000;
+
 pub fn payload(id: usize, len: usize) -> Bytes {
     Bytes::from(
         (0..len)
@@ -325,7 +329,7 @@ impl Flow {
             let Some(m) = self.msgs.get(self.next) else {
                 return;
             };
-            let ppid = Ppid(self.next as u32);
+            let ppid = Ppid(PPID_BASE + self.next as u32);
             match sender.send(now, m.stream, ppid, m.unordered, payload(self.next, m.len)) {
                 Ok(()) => self.next += 1,
                 Err(sctp_core::SendError::BufferFull { .. }) => return,
@@ -337,7 +341,7 @@ impl Flow {
     /// Reads everything waiting at `receiver`, checking each message.
     pub fn collect(&mut self, receiver: &mut Association) {
         while let Some(r) = receiver.read() {
-            let id = r.ppid.0 as usize;
+            let id = (r.ppid.0 - PPID_BASE) as usize;
             let m = *self
                 .msgs
                 .get(id)

@@ -166,12 +166,10 @@ impl Association {
     pub async fn close(&self) -> Result<()> {
         self.handle.lock().assoc.shutdown(driver::now());
         self.handle.wake_driver.notify_one();
-        self.wait(|inner| match &inner.status {
-            Status::Closed(CloseReason::Shutdown) => Some(Ok(())),
-            Status::Closed(reason) => Some(Err(Error::from_close(reason))),
-            _ => None,
-        })
-        .await
+        match self.closed().await {
+            CloseReason::Shutdown => Ok(()),
+            reason => Err(Error::from_close(&reason)),
+        }
     }
 
     /// Aborts the association at once (RFC 9260 §9.1): the peer gets an
@@ -183,10 +181,10 @@ impl Association {
     }
 
     /// Waits until the association is closed, for whatever reason, and
-    /// the driver has sent its last packet.
+    /// its last packet was sent; returns why it closed.
     pub async fn closed(&self) -> CloseReason {
         self.wait(|inner| match &inner.status {
-            Status::Closed(reason) if inner.stopped => Some(reason.clone()),
+            Status::Closed(reason) if inner.final_sent => Some(reason.clone()),
             _ => None,
         })
         .await

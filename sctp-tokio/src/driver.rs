@@ -27,7 +27,7 @@ pub(crate) enum Status {
     Connecting,
     /// Established (or shutting down, with data still flowing).
     Connected,
-    /// Closed for this reason; the driver has stopped or is stopping.
+    /// Closed for this reason.
     Closed(CloseReason),
 }
 
@@ -60,8 +60,9 @@ pub(crate) struct Inner {
     /// while this is below the receive buffer, so a slow reader closes
     /// the receive window (RFC 9260 §6.2) instead of growing memory.
     pub(crate) queued_bytes: usize,
-    /// The driver has stopped: nothing will be sent or received any more.
-    pub(crate) stopped: bool,
+    /// The association closed and its last packets were handed to the
+    /// transport (the driver may linger to answer retransmissions).
+    pub(crate) final_sent: bool,
     /// Every API handle is gone.
     abandoned: bool,
 }
@@ -189,7 +190,7 @@ pub(crate) fn spawn(
             streams: HashMap::new(),
             unaccepted: VecDeque::new(),
             queued_bytes: 0,
-            stopped: false,
+            final_sent: false,
             abandoned: false,
         }),
         wake_driver: Notify::new(),
@@ -218,8 +219,9 @@ async fn drive(shared: Arc<Shared>, transport: Arc<dyn Transport>) {
     let sleep = tokio::time::sleep(std::time::Duration::ZERO);
     tokio::pin!(sleep);
     let mut armed: Option<Instant> = None;
+    let mut linger_until: Option<Instant> = None;
     loop {
-        let (deadline, closed) = {
+        let (mut deadline, closed) = {
             let mut inner = shared.lock();
             step(
                 &mut inner,
@@ -235,8 +237,24 @@ async fn drive(shared: Arc<Shared>, transport: Arc<dyn Transport>) {
                 debug!(%e, "send failed");
             }
         }
-        if closed {
-            break;
+        if closed && linger_until.is_none() {
+            let linger = {
+                let mut inner = shared.lock();
+                inner.final_sent = true;
+                linger(&inner)
+            };
+            shared.changed.notify_waiters();
+            let Some(linger) = linger else {
+                break;
+            };
+            trace!(?linger, "closed, lingering");
+            linger_until = Some(now() + linger);
+        }
+        if let Some(end) = linger_until {
+            if now() >= end {
+                break;
+            }
+            deadline = Some(deadline.map_or(end, |at| at.min(end)));
         }
         if deadline != armed {
             if let Some(at) = deadline {
@@ -257,12 +275,23 @@ async fn drive(shared: Arc<Shared>, transport: Arc<dyn Transport>) {
             () = shared.wake_driver.notified() => {}
         }
     }
-    let mut inner = shared.lock();
-    inner.stopped = true;
-    inner.pull_messages(shared.receive_limit);
-    drop(inner);
     debug!("driver stopped");
-    shared.changed.notify_waiters();
+}
+
+/// How long a closed association keeps answering, like TCP's TIME-WAIT:
+/// after a graceful shutdown our SHUTDOWN COMPLETE may be lost, and the
+/// peer's retransmitted SHUTDOWN ACK must then be answered with another
+/// (RFC 9260 §8.4 rule 5, §9.2) or the peer only closes when T2-shutdown
+/// gives up. Three RTOs cover two retransmissions. An aborted association
+/// has nothing to answer.
+fn linger(inner: &Inner) -> Option<std::time::Duration> {
+    match inner.status {
+        Status::Closed(CloseReason::Shutdown) => {
+            let rto_us = inner.assoc.transfer_stats()?.rto_us;
+            Some(std::time::Duration::from_micros(rto_us.saturating_mul(3)))
+        }
+        _ => None,
+    }
 }
 
 /// ICMP errors reported on a UDP socket: the peer may come back.

@@ -3,7 +3,7 @@
 
 use crate::association::Association;
 use crate::error::Result;
-use crate::transport::{cut_datagram, Transport};
+use crate::transport::{bind_udp, cut_datagram, Transport};
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
 use sctp_core::Config;
@@ -39,10 +39,11 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    /// Binds a UDP socket to `addr` and serves associations set up with
+    /// Binds a UDP socket to `addr` (with
+    /// [`SOCKET_BUFFER`](crate::SOCKET_BUFFER)-byte buffers) and serves associations set up with
     /// `config`.
     pub async fn bind(addr: SocketAddr, config: Config) -> io::Result<Endpoint> {
-        let socket = Arc::new(UdpSocket::bind(addr).await?);
+        let socket = Arc::new(bind_udp(addr)?);
         let local_addr = socket.local_addr()?;
         let (accept_tx, accepted) = mpsc::channel(ACCEPT_BACKLOG);
         let span = tracing::debug_span!("sctp-endpoint", %local_addr);

@@ -74,4 +74,4 @@ pub use random::OsRandom;
 pub use sctp_core::{CloseReason, Config, Stats, TransferStats};
 pub use sctp_wire::{ErrorCause, Ppid};
 pub use stream::{ReliabilityType, Stream};
-pub use transport::{MemoryTransport, Transport, UdpTransport};
+pub use transport::{MemoryTransport, Transport, UdpTransport, SOCKET_BUFFER};

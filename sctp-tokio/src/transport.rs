@@ -6,7 +6,9 @@
 
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
+use socket2::{Domain, Protocol, Socket, Type};
 use std::io;
+use std::net::SocketAddr;
 use std::sync::Mutex;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
@@ -53,12 +55,10 @@ impl UdpTransport {
         }
     }
 
-    /// Binds a UDP socket to `local` and connects it to `peer`.
-    pub async fn connect(
-        local: std::net::SocketAddr,
-        peer: std::net::SocketAddr,
-    ) -> io::Result<Self> {
-        let socket = UdpSocket::bind(local).await?;
+    /// Binds a UDP socket to `local` with [`SOCKET_BUFFER`]-byte socket
+    /// buffers and connects it to `peer`.
+    pub async fn connect(local: SocketAddr, peer: SocketAddr) -> io::Result<Self> {
+        let socket = bind_udp(local)?;
         socket.connect(peer).await?;
         Ok(UdpTransport::new(socket))
     }
@@ -67,6 +67,25 @@ impl UdpTransport {
     pub fn socket(&self) -> &UdpSocket {
         &self.socket
     }
+}
+
+/// The socket buffer size asked for by [`UdpTransport::connect`] and
+/// [`Endpoint::bind`](crate::Endpoint::bind), in each direction (the
+/// kernel may give less: Linux caps it at `net.core.rmem_max` and
+/// `wmem_max`). The default, about 208 KiB on Linux, overflows when a
+/// sender's window outruns the receiving task for a moment.
+pub const SOCKET_BUFFER: usize = 4 * 1024 * 1024;
+
+/// A non-blocking UDP socket bound to `addr`, with [`SOCKET_BUFFER`]-byte
+/// buffers if the kernel allows.
+pub(crate) fn bind_udp(addr: SocketAddr) -> io::Result<UdpSocket> {
+    let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    // Best effort: a smaller buffer still works, it only drops more.
+    let _ = socket.set_recv_buffer_size(SOCKET_BUFFER);
+    let _ = socket.set_send_buffer_size(SOCKET_BUFFER);
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    UdpSocket::from_std(socket.into())
 }
 
 /// Reads one datagram from `socket` into the spare capacity of `buffer`

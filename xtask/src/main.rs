@@ -7,11 +7,13 @@
 //! cargo xtask demo     # decode the golden captures and sample packets
 //! cargo xtask bench    # the sctp-wire and sctp-core benchmarks
 //! cargo xtask fuzz wire --seconds N   # cargo-fuzz on packet decoding
+//! cargo xtask interop  # sctp-perf against pion/sctp and usrsctp
 //! ```
 
 mod ci;
 mod demo;
 mod fuzz;
+mod interop;
 mod tshark;
 mod util;
 
@@ -39,6 +41,8 @@ enum Command {
     Demo,
     /// Fuzz a target with cargo-fuzz, seeded with the golden captures.
     Fuzz(fuzz::Args),
+    /// Run sctp-perf against pion/sctp and usrsctp, installing them if needed.
+    Interop,
     /// Run the sctp-wire and sctp-core benchmarks, passing extra arguments through.
     Bench {
         /// Arguments for `cargo bench` (after `--`, for the bench harness).
@@ -53,6 +57,7 @@ fn main() -> ExitCode {
         Command::Tshark(args) => tshark::run(&args),
         Command::Demo => demo::run(),
         Command::Fuzz(args) => fuzz::run(&args),
+        Command::Interop => interop::run(),
         Command::Bench { args } => util::run(
             util::cargo()
                 .args(["bench", "-p", "sctp-wire", "-p", "sctp-core"])

@@ -3,7 +3,6 @@
 use sctp_core::{CloseReason, SendError};
 use sctp_wire::ErrorCause;
 use std::fmt;
-use std::io;
 
 /// Why an operation on an [`Association`](crate::Association) or a
 /// [`Stream`](crate::Stream) failed.
@@ -66,9 +65,6 @@ pub enum Error {
     /// The feature needs sctp-core support that is not there yet.
     #[error("not supported yet: {0}")]
     Unsupported(&'static str),
-    /// The transport failed.
-    #[error("transport error: {0}")]
-    Io(#[from] io::Error),
 }
 
 /// A shorthand for results of this crate.

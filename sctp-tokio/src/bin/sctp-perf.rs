@@ -190,21 +190,23 @@ fn unsupported(args: &ClientArgs) -> Result<(), String> {
 }
 
 async fn server(args: ServerArgs) -> Result<(), String> {
-    let endpoint = Endpoint::bind(args.listen, config(&args.common))
+    let config = config(&args.common);
+    let max_message = config.max_message_size;
+    let endpoint = Endpoint::bind(args.listen, config)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     loop {
         let association = endpoint.accept().await.map_err(|e| e.to_string())?;
-        tokio::spawn(serve(association, args.echo));
+        tokio::spawn(serve(association, args.echo, max_message));
     }
 }
 
 /// Counts (and echoes) every message of every stream, then prints a line.
-async fn serve(association: Association, echo: bool) {
+async fn serve(association: Association, echo: bool, max_message: usize) {
     let association = Arc::new(association);
     let mut tasks = Vec::new();
     while let Ok(stream) = association.accept_stream().await {
-        tasks.push(tokio::spawn(serve_stream(stream, echo)));
+        tasks.push(tokio::spawn(serve_stream(stream, echo, max_message)));
     }
     let (mut messages, mut bytes) = (0u64, 0u64);
     for task in tasks {
@@ -219,9 +221,9 @@ async fn serve(association: Association, echo: bool) {
     );
 }
 
-async fn serve_stream(stream: Stream, echo: bool) -> (u64, u64) {
+async fn serve_stream(stream: Stream, echo: bool, max_message: usize) -> (u64, u64) {
     let (mut messages, mut bytes) = (0u64, 0u64);
-    let mut buf = vec![0u8; Config::default().max_message_size];
+    let mut buf = vec![0u8; max_message];
     while let Ok((n, ppid)) = stream.read_sctp(&mut buf).await {
         messages += 1;
         bytes += n as u64;

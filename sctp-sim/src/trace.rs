@@ -140,6 +140,14 @@ impl Trace {
                             self.mix(u64::from(b));
                         }
                     }
+                    Event::IncomingStreamsReset(streams)
+                    | Event::OutgoingStreamsReset(streams)
+                    | Event::OutgoingStreamsResetFailed { streams, .. } => {
+                        self.mix(5);
+                        for &s in streams {
+                            self.mix(u64::from(s));
+                        }
+                    }
                 }
             }
         }

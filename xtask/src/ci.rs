@@ -30,6 +30,10 @@ const STEPS: &[Step] = &[
         run: test,
     },
     Step {
+        name: "interop",
+        run: interop,
+    },
+    Step {
         name: "doc",
         run: doc,
     },
@@ -84,19 +88,9 @@ fn ensure_tshark() -> Result {
         return Ok(());
     }
     println!("tshark: missing, installing it with apt-get");
-    let root = util::output(Command::new("id").arg("-u"))?.trim() == "0";
-    let privileged = |program: &str| {
-        if root {
-            Command::new(program)
-        } else {
-            let mut cmd = Command::new("sudo");
-            cmd.arg(program);
-            cmd
-        }
-    };
     // Answer the question wireshark-common asks (may non-root users
     // capture?) before it is asked, so the install never waits for input.
-    let mut debconf = privileged("debconf-set-selections");
+    let mut debconf = util::privileged("debconf-set-selections")?;
     debconf.stdin(std::process::Stdio::piped());
     println!(
         "$ {} <<< 'wireshark-common wireshark-common/install-setuid boolean false'",
@@ -114,12 +108,7 @@ fn ensure_tshark() -> Result {
     if !status.success() {
         return Err(format!("debconf-set-selections failed ({status})").into());
     }
-    util::run(privileged("apt-get").arg("update"))?;
-    util::run(
-        privileged("apt-get")
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .args(["install", "-y", "tshark"]),
-    )?;
+    util::apt_install(&["tshark"])?;
     if !util::succeeds(Command::new("tshark").arg("--version")) {
         return Err("tshark still does not run after apt-get install".into());
     }
@@ -151,6 +140,11 @@ fn clippy() -> Result {
 
 fn test() -> Result {
     util::run(util::cargo().args(["test", "--workspace"]))
+}
+
+/// sctp-perf against pion/sctp and usrsctp (installs them when missing).
+fn interop() -> Result {
+    crate::interop::run()
 }
 
 /// Rustdoc with warnings denied: broken intra-doc links fail CI.

@@ -9,11 +9,13 @@
 //! cargo xtask fuzz wire --seconds N   # cargo-fuzz on packet decoding
 //! cargo xtask sim      # the simulator's built-in scenarios (the main job)
 //! cargo xtask soak [--messages N]     # the simulator's soak, release mode
+//! cargo xtask interop  # sctp-perf against pion/sctp and usrsctp
 //! ```
 
 mod ci;
 mod demo;
 mod fuzz;
+mod interop;
 mod soak;
 mod tshark;
 mod util;
@@ -46,6 +48,8 @@ enum Command {
     Sim,
     /// Push a million messages (or --messages N) through the simulator's hostile link.
     Soak(soak::Args),
+    /// Run sctp-perf against pion/sctp and usrsctp, installing them if needed.
+    Interop,
     /// Run the sctp-wire, sctp-core and sctp-sim benchmarks, passing extra arguments through.
     Bench {
         /// Arguments for `cargo bench` (after `--`, for the bench harness).
@@ -62,6 +66,7 @@ fn main() -> ExitCode {
         Command::Fuzz(args) => fuzz::run(&args),
         Command::Sim => soak::default_set(),
         Command::Soak(args) => soak::run(&args),
+        Command::Interop => interop::run(),
         Command::Bench { args } => util::run(
             util::cargo()
                 .args([

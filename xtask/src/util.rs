@@ -108,3 +108,24 @@ pub(crate) fn banner(title: &str) {
     let line = "=".repeat(72);
     println!("\n{line}\n== {title}\n{line}");
 }
+
+/// `program` run as root: directly when we are root, else through sudo.
+pub(crate) fn privileged(program: &str) -> Result<Command> {
+    if output(Command::new("id").arg("-u"))?.trim() == "0" {
+        Ok(Command::new(program))
+    } else {
+        let mut cmd = Command::new("sudo");
+        cmd.arg(program);
+        Ok(cmd)
+    }
+}
+
+/// Installs Debian `packages` with apt-get, after refreshing the package
+/// lists, without asking questions.
+pub(crate) fn apt_install(packages: &[&str]) -> Result {
+    run(privileged("apt-get")?.arg("update"))?;
+    run(privileged("apt-get")?
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .args(["install", "-y"])
+        .args(packages))
+}

@@ -1,0 +1,170 @@
+//! sctp-perf's client against its server over loopback.
+
+use std::io::{BufRead, BufReader};
+use std::net::UdpSocket;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const PERF: &str = env!("CARGO_BIN_EXE_sctp-perf");
+
+/// A free UDP port on loopback (free when asked; another process could
+/// take it before the server binds, which loopback tests accept).
+fn free_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A running `sctp-perf server`, killed when dropped.
+struct Server {
+    child: Child,
+    /// The lines it prints, one per association that closed.
+    lines: mpsc::Receiver<String>,
+}
+
+impl Server {
+    fn start(port: u16, extra: &[&str]) -> Server {
+        let mut child = Command::new(PERF)
+            .args(["server", "--listen", &format!("127.0.0.1:{port}")])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in stdout.lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        // The server binds at once; give it a moment to get there.
+        std::thread::sleep(Duration::from_millis(200));
+        Server { child, lines }
+    }
+
+    /// The line the server prints when the next association closes.
+    fn next_line(&self) -> String {
+        self.lines
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the server reports each association")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn client(port: u16, args: &[&str]) -> Output {
+    Command::new(PERF)
+        .args(["client", "--connect", &format!("127.0.0.1:{port}")])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The value of `"key":` in a one-line JSON object.
+fn field<'a>(json: &'a str, key: &str) -> &'a str {
+    let start = json.find(&format!("\"{key}\":")).unwrap() + key.len() + 3;
+    let rest = &json[start..];
+    &rest[..rest.find([',', '}']).unwrap()]
+}
+
+#[test]
+fn perf_client_checks_every_echoed_byte_over_loopback() {
+    let port = free_port();
+    let server = Server::start(port, &["--echo"]);
+    let out = client(
+        port,
+        &[
+            "--bytes",
+            "3000000",
+            "--size",
+            "10000",
+            "--streams",
+            "3",
+            "--echo",
+            "--timeout",
+            "60",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "client failed: {stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout.lines().count(), 1, "one JSON line: {stdout}");
+    assert_eq!(field(&stdout, "bytes"), "3000000");
+    assert_eq!(field(&stdout, "messages"), "300");
+    assert!(field(&stdout, "goodput_mbps").parse::<f64>().unwrap() > 0.0);
+    assert!(field(&stdout, "srtt_ms").parse::<f64>().unwrap() > 0.0);
+    let served = server.next_line();
+    assert_eq!(field(&served, "bytes"), "3000000", "server saw: {served}");
+    assert_eq!(field(&served, "close"), "\"shut down\"");
+}
+
+#[test]
+fn perf_client_sends_unordered_on_other_sctp_ports() {
+    let port = free_port();
+    let server = Server::start(port, &["--sctp-ports", "7:9"]);
+    let out = client(
+        port,
+        &[
+            "--bytes",
+            "100001",
+            "--size",
+            "1000",
+            "--unordered",
+            "--sctp-ports",
+            "9:7",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        field(&String::from_utf8_lossy(&out.stdout), "messages"),
+        "101"
+    );
+    let served = server.next_line();
+    assert_eq!(field(&served, "bytes"), "100001");
+    assert_eq!(field(&served, "messages"), "101");
+}
+
+#[test]
+fn perf_client_fails_when_nobody_answers() {
+    let out = client(
+        free_port(),
+        &["--bytes", "10", "--size", "10", "--timeout", "1"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("timed out"));
+}
+
+#[test]
+fn perf_client_refuses_what_the_core_lacks_with_a_reason() {
+    for extra in [
+        &["--rexmit", "0"][..],
+        &["--lifetime-ms", "100"],
+        &["--cc", "bbr"],
+        &["--zero-checksum"],
+    ] {
+        let out = client(
+            free_port(),
+            &[&["--bytes", "10", "--size", "10"], extra].concat(),
+        );
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("yet"),
+            "{extra:?} should say what is missing"
+        );
+    }
+}

@@ -170,18 +170,24 @@ impl SendQueue {
     }
 
     /// RFC 3758 §3.1 (timed reliability): drops the next message if its
-    /// lifetime is over, returning it and whether part of it went out.
-    pub(crate) fn expire_front(&mut self, now: Instant) -> Option<(MessageRef, bool)> {
+    /// lifetime is over before any of it went out, returning it.
+    ///
+    /// A message partly sent goes on: its fragments may all have been
+    /// acknowledged already, and then no FORWARD TSN could tell the peer
+    /// to drop the part it holds (which, on an ordered stream, would hold
+    /// back every later message). Its chunks are still given up if one of
+    /// them needs sending again after the lifetime.
+    pub(crate) fn expire_front(&mut self, now: Instant) -> Option<MessageRef> {
         let front = self.queue.front()?;
         let Policy::Until(deadline) = front.message.policy else {
             return None;
         };
-        if now < deadline {
+        if now < deadline || front.offset > 0 {
             return None;
         }
         let front = self.queue.pop_front()?;
-        self.buffered -= front.payload.len() - front.offset;
-        Some((front.message, front.offset > 0))
+        self.buffered -= front.payload.len();
+        Some(front.message)
     }
 
     /// Drops the rest of message `id` if it is the next one, partly sent

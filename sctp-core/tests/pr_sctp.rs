@@ -214,3 +214,27 @@ fn data_channel_control_messages_are_always_reliable_and_ordered() {
         .all(|c| !matches!(c, Chunk::Data(d) if d.unordered)));
     assert!(!log.iter().any(|c| matches!(c, Chunk::ForwardTsn(_))));
 }
+
+#[test]
+fn a_timed_message_partly_sent_when_its_lifetime_ends_does_not_stall_its_stream() {
+    // The first fragments of a 30 kB message go (and are acknowledged)
+    // within its 10 ms lifetime, the rest after: no FORWARD TSN could make
+    // the peer drop the part it holds once those are acknowledged, so the
+    // message is finished, and the ordered message after it delivered.
+    let mut p = connected();
+    let big = Bytes::from(vec![5u8; 30_000]);
+    p.a.send_with(
+        p.now,
+        4,
+        Ppid::BINARY,
+        false,
+        Reliability::Timed(Duration::from_millis(10)),
+        big.clone(),
+    )
+    .unwrap();
+    p.a.send(p.now, 4, Ppid::BINARY, false, body("after"))
+        .unwrap();
+    p.run_for(Duration::from_secs(2));
+    assert_eq!(reads(&mut p), [big, body("after")]);
+    assert!(p.a.all_data_acknowledged());
+}

@@ -1040,19 +1040,9 @@ impl Association {
                     break;
                 }
                 // RFC 3758 §3.1: a timed message whose lifetime ran out
-                // before it all went is given up, what was sent of it too.
-                if let Some((message, started)) = t.send.expire_front(now) {
+                // before it could go is given up unsent.
+                if t.send.expire_front(now).is_some() {
                     t.counters.messages_abandoned += 1;
-                    if started {
-                        if let Some(last) = t.inflight.end().checked_sub(1) {
-                            if t.inflight
-                                .get(last)
-                                .is_some_and(|s| s.message.id == message.id)
-                            {
-                                t.abandon(last);
-                            }
-                        }
-                    }
                     continue;
                 }
                 let tsn = Tsn(t.next_tsn as u32);

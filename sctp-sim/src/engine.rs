@@ -667,11 +667,12 @@ impl<'t> Simulation<'t> {
                 },
             };
             let end = &mut f.ends[s];
-            match end.assoc.send(
+            match end.assoc.send_with(
                 now,
                 planned.stream,
                 Ppid::BINARY,
                 planned.unordered,
+                planned.reliability.to_core(),
                 payload.clone(),
             ) {
                 Ok(()) => f.checkers[s].on_sent(now_t, &planned),
@@ -816,6 +817,24 @@ impl<'t> Simulation<'t> {
                     if let Some(kind) = f.checkers[side as usize].first_undelivered() {
                         found = Some((Some(side), kind));
                     }
+                }
+                // RFC 3758: a partially reliable message that did not
+                // arrive was given up by its sender (which may also give up
+                // some that did arrive), never silently lost.
+                let missing = f.checkers[side as usize].abandoned();
+                let abandoned = f.ends[side as usize]
+                    .assoc
+                    .transfer_stats()
+                    .map_or(0, |t| t.counters.messages_abandoned);
+                if found.is_none() && !f.scripted_abort && missing > abandoned {
+                    found = Some((
+                        Some(side),
+                        ViolationKind::LostNotAbandoned {
+                            side,
+                            missing,
+                            abandoned,
+                        },
+                    ));
                 }
             }
             if found.is_none() && !f.finished() {

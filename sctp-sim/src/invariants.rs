@@ -8,7 +8,7 @@
 //! id and the direction's salt.
 
 use crate::rng::splitmix64;
-use crate::workload::{Planned, HEADER_LEN};
+use crate::workload::{Planned, Reliability, HEADER_LEN};
 use crate::Side;
 use bytes::{Bytes, BytesMut};
 use sctp_core::CloseReason;
@@ -67,6 +67,16 @@ pub enum ViolationKind {
         sent_at: u64,
         /// Messages of the direction undelivered in all.
         missing: u64,
+    },
+    /// More partially reliable messages missing than the sender reports
+    /// having given up (RFC 3758): some were lost, not abandoned.
+    LostNotAbandoned {
+        /// The sending side.
+        side: Side,
+        /// Partially reliable messages never delivered.
+        missing: u64,
+        /// Messages the sender gave up.
+        abandoned: u64,
     },
     /// An association closed for a reason the scenario did not script.
     UnexpectedClose {
@@ -159,6 +169,15 @@ impl fmt::Display for Violation {
                 "message {id} sent at {:.6} s was never delivered ({missing} undelivered in all)",
                 *sent_at as f64 / 1e9
             ),
+            ViolationKind::LostNotAbandoned {
+                side,
+                missing,
+                abandoned,
+            } => write!(
+                f,
+                "{missing} partially reliable messages from the {side} never arrived, \
+                 but it gave up only {abandoned}"
+            ),
             ViolationKind::UnexpectedClose { side, reason } => {
                 write!(f, "the {side}'s association closed unexpectedly: {reason}")
             }
@@ -193,6 +212,9 @@ struct Sent {
     reply_to: Option<u64>,
     /// Position among the ordered messages of its stream.
     position: u64,
+    /// Sent reliably: it must arrive. A partially reliable one (RFC 3758)
+    /// may be given up, but never arrive damaged or out of order.
+    reliable: bool,
 }
 
 /// What the checker learnt from a valid delivery.
@@ -213,6 +235,8 @@ pub struct DirectionChecker {
     sent: Vec<Sent>,
     /// Ordered messages sent per stream.
     ordered_sent: Vec<u64>,
+    /// The id of each ordered message of a stream, by position.
+    ordered_ids: Vec<Vec<u64>>,
     /// Ordered messages delivered per stream.
     ordered_delivered: Vec<u64>,
     delivered: u64,
@@ -229,6 +253,7 @@ impl DirectionChecker {
             salt,
             sent: Vec::new(),
             ordered_sent: Vec::new(),
+            ordered_ids: Vec::new(),
             ordered_delivered: Vec::new(),
             delivered: 0,
             delivered_bytes: 0,
@@ -316,10 +341,12 @@ impl DirectionChecker {
         if self.ordered_sent.len() <= s {
             self.ordered_sent.resize(s + 1, 0);
             self.ordered_delivered.resize(s + 1, 0);
+            self.ordered_ids.resize(s + 1, Vec::new());
         }
         let position = self.ordered_sent[s];
         if !planned.unordered {
             self.ordered_sent[s] += 1;
+            self.ordered_ids[s].push(self.sent.len() as u64);
         }
         self.first_sent_at.get_or_insert(now);
         self.sent.push(Sent {
@@ -330,6 +357,7 @@ impl DirectionChecker {
             delivered: false,
             reply_to: planned.reply_to,
             position,
+            reliable: planned.reliability == Reliability::Reliable,
         });
     }
 
@@ -371,7 +399,16 @@ impl DirectionChecker {
         if !unordered {
             let s = usize::from(stream);
             let expected = self.ordered_delivered[s];
-            if sent.position != expected {
+            // Ordered messages come in sequence; only partially reliable
+            // ones may be missing from it, given up by the sender
+            // (RFC 3758 §3.6: the receiver skips their SSNs).
+            let skipped_reliable = (expected..sent.position).any(|p| {
+                self.ordered_ids[s]
+                    .get(p as usize)
+                    .and_then(|&i| self.sent.get(i as usize))
+                    .is_none_or(|m| m.reliable)
+            });
+            if sent.position < expected || skipped_reliable {
                 return Err(ViolationKind::OutOfOrder {
                     id,
                     stream,
@@ -379,7 +416,7 @@ impl DirectionChecker {
                     expected,
                 });
             }
-            self.ordered_delivered[s] += 1;
+            self.ordered_delivered[s] = sent.position + 1;
         }
         if let Some(entry) = self.sent.get_mut(id as usize) {
             entry.delivered = true;
@@ -422,9 +459,17 @@ impl DirectionChecker {
         self.last_delivered_at
     }
 
-    /// Whether every message sent was delivered.
+    /// Whether every message sent reliably was delivered.
     pub fn all_delivered(&self) -> bool {
-        self.delivered == self.sent.len() as u64
+        self.sent.iter().all(|s| s.delivered || !s.reliable)
+    }
+
+    /// Partially reliable messages not delivered: given up by the sender.
+    pub fn abandoned(&self) -> u64 {
+        self.sent
+            .iter()
+            .filter(|s| !s.delivered && !s.reliable)
+            .count() as u64
     }
 
     /// Send-to-delivery latencies, µs, in delivery order.
@@ -434,8 +479,12 @@ impl DirectionChecker {
 
     /// The first message never delivered, as a violation.
     pub fn first_undelivered(&self) -> Option<ViolationKind> {
-        let missing = self.sent.len() as u64 - self.delivered;
-        let (id, s) = self.sent.iter().enumerate().find(|(_, s)| !s.delivered)?;
+        let missing = self.sent.len() as u64 - self.delivered - self.abandoned();
+        let (id, s) = self
+            .sent
+            .iter()
+            .enumerate()
+            .find(|(_, s)| !s.delivered && s.reliable)?;
         Some(ViolationKind::Undelivered {
             id: id as u64,
             sent_at: s.sent_at,
@@ -454,6 +503,7 @@ mod tests {
             unordered,
             len,
             reply_to: None,
+            reliability: Reliability::Reliable,
         }
     }
 

@@ -17,7 +17,7 @@ use std::str::FromStr;
 use std::time::Instant;
 
 /// The built-in scenarios: (name, TOML text), shipped in `scenarios/`.
-pub const BUILTINS: [(&str, &str); 9] = [
+pub const BUILTINS: [(&str, &str); 10] = [
     ("clean-lan", include_str!("../scenarios/clean-lan.toml")),
     (
         "lossy-wifi-bursts",
@@ -50,6 +50,10 @@ pub const BUILTINS: [(&str, &str); 9] = [
     (
         "bandwidth-drop",
         include_str!("../scenarios/bandwidth-drop.toml"),
+    ),
+    (
+        "webrtc-mixed-reliability",
+        include_str!("../scenarios/webrtc-mixed-reliability.toml"),
     ),
 ];
 

@@ -179,12 +179,14 @@ impl WorkloadSpec {
             }
         };
         let check_reliability = |r: &Reliability| match r {
-            Reliability::Reliable => Ok(()),
-            _ => Err(FieldError::new(
-                format!("{field}.reliability"),
-                "partial reliability (rexmit, timed) is not implemented by sctp-core yet; \
-                 only \"reliable\" can be simulated",
-            )),
+            Reliability::Timed { lifetime_ms } => check_range(
+                &format!("{field}.reliability.timed.lifetime_ms"),
+                *lifetime_ms,
+                0.001,
+                3_600_000.0,
+            )
+            .map(|_| ()),
+            Reliability::Reliable | Reliability::Rexmit { .. } => Ok(()),
         };
         match self {
             WorkloadSpec::Bulk {
@@ -292,7 +294,7 @@ impl WorkloadSpec {
 }
 
 /// A message to send.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Planned {
     /// Stream id.
     pub stream: u16,
@@ -302,10 +304,28 @@ pub struct Planned {
     pub len: usize,
     /// The request this message answers.
     pub reply_to: Option<u64>,
+    /// How hard SCTP tries: a partially reliable message may be given up
+    /// (RFC 3758), never delivered damaged.
+    pub reliability: Reliability,
+}
+
+impl Reliability {
+    /// The policy to hand to sctp-core.
+    pub fn to_core(self) -> sctp_core::Reliability {
+        match self {
+            Reliability::Reliable => sctp_core::Reliability::Reliable,
+            Reliability::Rexmit { max_retransmits } => {
+                sctp_core::Reliability::Rexmit(max_retransmits)
+            }
+            Reliability::Timed { lifetime_ms } => sctp_core::Reliability::Timed(
+                std::time::Duration::from_secs_f64(lifetime_ms / 1000.0),
+            ),
+        }
+    }
 }
 
 /// What a side's application wants to do next.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Next {
     /// Send this message now.
     Send(Planned),
@@ -365,7 +385,7 @@ impl Workload {
                 from,
                 streams,
                 unordered,
-                ..
+                reliability,
             } => {
                 if side != from {
                     return Next::Done;
@@ -382,6 +402,7 @@ impl Workload {
                     unordered,
                     len,
                     reply_to: None,
+                    reliability,
                 })
             }
             WorkloadSpec::Messages {
@@ -391,7 +412,7 @@ impl Workload {
                 streams,
                 unordered_share,
                 from,
-                ..
+                reliability,
             } => {
                 if side != from {
                     return Next::Done;
@@ -416,6 +437,7 @@ impl Workload {
                     unordered,
                     len,
                     reply_to: None,
+                    reliability,
                 })
             }
             WorkloadSpec::RequestResponse {
@@ -439,6 +461,7 @@ impl Workload {
                         unordered: false,
                         len,
                         reply_to: None,
+                        reliability: Reliability::Reliable,
                     })
                 }
                 Side::Server => match self.responses.pop_front() {
@@ -450,6 +473,7 @@ impl Workload {
                             unordered: false,
                             len,
                             reply_to: Some(request),
+                            reliability: Reliability::Reliable,
                         })
                     }
                     None if self.planned[i] >= requests => Next::Done,
@@ -571,19 +595,21 @@ mod tests {
     }
 
     #[test]
-    fn partial_reliability_is_refused_with_the_field_named() {
-        let spec = WorkloadSpec::Bulk {
+    fn a_timed_reliability_needs_a_positive_lifetime() {
+        let spec = |reliability| WorkloadSpec::Bulk {
             bytes: 10,
             message_size: 100,
             from: Side::Client,
             streams: 1,
             unordered: false,
-            reliability: Reliability::Rexmit { max_retransmits: 0 },
+            reliability,
         };
-        let err = spec.validate("associations[0].workload", 65_536, 16);
+        let check = |r| spec(r).validate("associations[0].workload", 65_536, 16);
+        assert!(check(Reliability::Rexmit { max_retransmits: 0 }).is_ok());
+        assert!(check(Reliability::Timed { lifetime_ms: 50.0 }).is_ok());
         assert_eq!(
-            err.map_err(|e| e.field),
-            Err("associations[0].workload.reliability".to_owned())
+            check(Reliability::Timed { lifetime_ms: 0.0 }).map_err(|e| e.field),
+            Err("associations[0].workload.reliability.timed.lifetime_ms".to_owned())
         );
     }
 }

@@ -895,8 +895,9 @@ impl<'t> Simulation<'t> {
                 let mut latencies = f.checkers[0].latencies_us().to_vec();
                 latencies.extend_from_slice(f.checkers[1].latencies_us());
                 let stats = f.ends.iter().filter_map(|e| e.assoc.transfer_stats());
-                let (mut rtx, mut fast, mut t3, mut dups) = (0, 0, 0, 0);
+                let (mut rtx, mut fast, mut t3, mut dups, mut abandoned) = (0, 0, 0, 0, 0);
                 for s in stats {
+                    abandoned += s.counters.messages_abandoned;
                     rtx += s.counters.retransmissions;
                     fast += s.counters.fast_retransmits;
                     t3 += s.counters.t3_expiries;
@@ -916,6 +917,7 @@ impl<'t> Simulation<'t> {
                     srtt_ms: Percentiles::of_micros(&f.srtt_samples),
                     queue_delay_ms: Percentiles::of_micros(&f.queue_delays[d]),
                     latency_ms: Percentiles::of_micros(&latencies),
+                    abandoned,
                     retransmissions: rtx,
                     fast_retransmits: fast,
                     t3_expiries: t3,

@@ -86,6 +86,9 @@ pub struct FlowReport {
     pub queue_delay_ms: Option<Percentiles>,
     /// Message send-to-delivery latency.
     pub latency_ms: Option<Percentiles>,
+    /// Messages the senders gave up under their partial-reliability
+    /// policy (RFC 3758), both sides.
+    pub abandoned: u64,
     /// DATA chunks retransmitted (both sides).
     pub retransmissions: u64,
     /// Fast retransmissions (both sides).
@@ -253,6 +256,7 @@ pub fn table(reports: &[RunReport]) -> String {
         "srtt p50/p99 ms",
         "queue p50/p99 ms",
         "rtx (fast/T3)",
+        "abandoned",
         "drops",
         "crc caught",
         "closed (client/server)",
@@ -290,6 +294,7 @@ pub fn table(reports: &[RunReport]) -> String {
                     "{} ({}/{})",
                     f.retransmissions, f.fast_retransmits, f.t3_expiries
                 ),
+                f.abandoned.to_string(),
                 if i == 0 {
                     drops.to_string()
                 } else {
@@ -391,7 +396,7 @@ mod tests {
             Some((1.0, "shut down".to_owned())),
             Some((1.0, "aborted by the peer: []".to_owned())),
         ];
-        assert_eq!(cells(&table(&[closed]))[14], "shutdown/peer abort");
+        assert_eq!(cells(&table(&[closed]))[15], "shutdown/peer abort");
         let mut csv = Vec::new();
         report.write_csv(&mut csv).expect("in memory");
         let csv = String::from_utf8(csv).expect("utf-8");

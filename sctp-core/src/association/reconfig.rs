@@ -240,7 +240,7 @@ impl Association {
                 | Param::SsnTsnResetRequest { request_seq }
                 | Param::AddOutgoingStreams { request_seq, .. }
                 | Param::AddIncomingStreams { request_seq, .. } => {
-                    let result = self.take_request_seq(request_seq, || ReconfigResult::DENIED);
+                    let result = self.deny_request(request_seq);
                     self.send_reconfig_answer(request_seq, result);
                 }
                 _ => self.stats.chunks_malformed += 1,
@@ -249,23 +249,16 @@ impl Association {
     }
 
     /// RFC 6525 §5.2.1: a request with the expected sequence number is
-    /// taken (`fresh` decides its answer); the previous one again gets the
-    /// answer it had; anything else is a Bad Sequence Number.
-    fn take_request_seq(
-        &mut self,
-        seq: u32,
-        fresh: impl FnOnce() -> ReconfigResult,
-    ) -> ReconfigResult {
+    /// taken and denied; the previous one again gets the answer it had;
+    /// anything else is a Bad Sequence Number.
+    fn deny_request(&mut self, seq: u32) -> ReconfigResult {
         let Some(t) = self.transfer.as_mut() else {
             return ReconfigResult::DENIED;
         };
         if seq == t.reconfig.peer_next_seq {
             t.reconfig.peer_next_seq = seq.wrapping_add(1);
-            let result = fresh();
-            if let Some(t) = self.transfer.as_mut() {
-                t.reconfig.last_answer = Some((seq, result));
-            }
-            return result;
+            t.reconfig.last_answer = Some((seq, ReconfigResult::DENIED));
+            return ReconfigResult::DENIED;
         }
         match t.reconfig.last_answer {
             Some((last, result)) if last == seq => result,

@@ -744,6 +744,11 @@ impl Association {
             let (lo, hi) = (cum + u64::from(block.start), cum + u64::from(block.end));
             t.sack_ranges.push((lo, hi));
             for key in t.inflight.keys(lo..=hi) {
+                // Most of a block was acknowledged by earlier SACKs: a
+                // look is cheaper than the bookkeeping of an update.
+                if t.inflight.get(key).is_some_and(|s| s.gap_acked) {
+                    continue;
+                }
                 let newly = t.inflight.update(key, |s| {
                     let newly = !s.gap_acked;
                     s.gap_acked = true;
@@ -776,10 +781,11 @@ impl Association {
         let mut fast_loss = false;
         if let Some(htna) = highest_newly_acked {
             for key in t.inflight.keys(..htna) {
+                let missing = |s: &Sent| !(s.gap_acked || s.fast_done || s.abandoned);
+                if !t.inflight.get(key).is_some_and(missing) {
+                    continue;
+                }
                 let marked = t.inflight.update(key, |s| {
-                    if s.gap_acked || s.fast_done || s.abandoned {
-                        return false;
-                    }
                     s.misses += 1;
                     if s.misses >= 3 {
                         s.to_retransmit = true;

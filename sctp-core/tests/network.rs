@@ -8,7 +8,9 @@
 mod common;
 
 use bytes::Bytes;
-use common::net::{one_way, payload, transfer, Flow, Impairment, Msg, Net};
+use common::net::{
+    impairments, one_way, payload, proptest_config, transfer, Flow, Impairment, Msg, Net,
+};
 use common::Side;
 use proptest::prelude::*;
 use sctp_cc::FixedWindow;
@@ -41,41 +43,21 @@ fn receive_buffer_strategy() -> impl Strategy<Value = u32> {
     prop_oneof![Just(1u32 << 20), 6_000u32..=64_000]
 }
 
-fn impairment_strategy() -> impl Strategy<Value = Impairment> {
-    (0u32..=20, 0u32..=10, 0u32..=30, 1u64..=200).prop_map(
-        |(loss, duplicate, reorder, max_extra_ms)| Impairment {
-            loss,
-            duplicate,
-            reorder,
-            max_extra_ms,
-        },
-    )
-}
-
 // ---------------------------------------------------------------------
 // 1. Impaired networks, one direction of data (SACKs impaired too)
 // ---------------------------------------------------------------------
 
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: std::env::var("NETWORK_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(32),
-        failure_persistence: None,
-        // A fixed seed keeps CI deterministic: with random seeds, a case
-        // that never finishes was seen once in 400 (NETWORK_RANDOM=1
-        // NETWORK_CASES=400 looks for it; an open bug).
-        rng_seed: if std::env::var("NETWORK_RANDOM").is_ok() {
-            proptest::test_runner::RngSeed::Random
-        } else {
-            proptest::test_runner::RngSeed::Fixed(0x5c7b)
-        },
-        ..ProptestConfig::default()
-    })]
+    // A fixed seed keeps CI deterministic: with random seeds, a case
+    // that never finishes was seen once in 400 (NETWORK_RANDOM=1
+    // NETWORK_CASES=400 looks for it; an open bug).
+    #![proptest_config(proptest_config("NETWORK_CASES", 32, "NETWORK_RANDOM", 0x5c7b))]
 
     #[test]
     fn every_message_arrives_once_in_order_over_an_impaired_link(
         seed in any::<u64>(),
-        from_a in impairment_strategy(),
-        from_z in impairment_strategy(),
+        from_a in impairments(20, 10, 30, 200),
+        from_z in impairments(20, 10, 30, 200),
         msgs in prop::collection::vec(msg_strategy(8), 100..=400),
         per_call in 1usize..=50,
         z_buffer in receive_buffer_strategy(),
@@ -98,8 +80,8 @@ proptest! {
     #[test]
     fn both_sides_send_at_once_over_an_impaired_link(
         seed in any::<u64>(),
-        from_a in impairment_strategy(),
-        from_z in impairment_strategy(),
+        from_a in impairments(20, 10, 30, 200),
+        from_z in impairments(20, 10, 30, 200),
         a_msgs in prop::collection::vec(msg_strategy(4), 50..=200),
         z_msgs in prop::collection::vec(msg_strategy(4), 50..=200),
         per_call in 1usize..=20,

@@ -10,7 +10,7 @@
 mod common;
 
 use bytes::Bytes;
-use common::net::{one_way, Flow, Impairment, Msg, Net, Rng};
+use common::net::{impairments, one_way, proptest_config, Flow, Impairment, Msg, Net, Rng};
 use proptest::prelude::*;
 use sctp_core::{Config, SendError, State};
 use sctp_wire::Ppid;
@@ -169,35 +169,15 @@ fn workload(max: usize, budget: usize) -> impl Strategy<Value = Vec<Msg>> {
     })
 }
 
-fn lossy_strategy() -> impl Strategy<Value = Impairment> {
-    (0u32..=10, 0u32..=5, 0u32..=20, 1u64..=100).prop_map(
-        |(loss, duplicate, reorder, max_extra_ms)| Impairment {
-            loss,
-            duplicate,
-            reorder,
-            max_extra_ms,
-        },
-    )
-}
-
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: std::env::var("LARGE_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(24),
-        failure_persistence: None,
-        // Fixed by default, like network.rs; LARGE_RANDOM=1 draws new seeds.
-        rng_seed: if std::env::var("LARGE_RANDOM").is_ok() {
-            proptest::test_runner::RngSeed::Random
-        } else {
-            proptest::test_runner::RngSeed::Fixed(0x2561)
-        },
-        ..ProptestConfig::default()
-    })]
+    // Fixed by default, like network.rs; LARGE_RANDOM=1 draws new seeds.
+    #![proptest_config(proptest_config("LARGE_CASES", 24, "LARGE_RANDOM", 0x2561))]
 
     #[test]
     fn messages_up_to_256_kib_arrive_once_intact_and_in_stream_order_over_a_lossy_link(
         seed in any::<u64>(),
-        from_a in lossy_strategy(),
-        from_z in lossy_strategy(),
+        from_a in impairments(10, 5, 20, 100),
+        from_z in impairments(10, 5, 20, 100),
         msgs in workload(150, 1024 * 1024),
         per_call in 1usize..=10,
         // A receive buffer of the default 1 MiB, or one barely above the

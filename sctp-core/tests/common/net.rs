@@ -13,6 +13,8 @@
 
 use super::Side;
 use bytes::Bytes;
+use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
 use sctp_core::{Association, Config, Event, SeededRandom, State};
 use sctp_wire::{ChunkType, Ppid};
 use std::collections::{BTreeMap, HashMap};
@@ -448,4 +450,45 @@ pub fn transfer(net: &mut Net, a_to_z: &mut Flow, z_to_a: &mut Flow, max_steps: 
 pub fn one_way(net: &mut Net, flow: &mut Flow, max_steps: u64) {
     let mut none = Flow::new(Vec::new(), 0);
     transfer(net, flow, &mut none, max_steps);
+}
+
+// ---------------------------------------------------------------------
+// Property-test helpers
+// ---------------------------------------------------------------------
+
+/// Impairments of one direction drawn up to these bounds: loss,
+/// duplication and reordering in percent, reordering delay in ms.
+pub fn impairments(
+    loss: u32,
+    duplicate: u32,
+    reorder: u32,
+    max_extra_ms: u64,
+) -> impl Strategy<Value = Impairment> {
+    (0..=loss, 0..=duplicate, 0..=reorder, 1..=max_extra_ms).prop_map(
+        |(loss, duplicate, reorder, max_extra_ms)| Impairment {
+            loss,
+            duplicate,
+            reorder,
+            max_extra_ms,
+        },
+    )
+}
+
+/// A proptest configuration deterministic by default: `cases` cases (or
+/// the number in the environment variable `cases_var`) from a fixed
+/// `seed`, or from random seeds when `random_var` is set.
+pub fn proptest_config(cases_var: &str, cases: u32, random_var: &str, seed: u64) -> ProptestConfig {
+    ProptestConfig {
+        cases: std::env::var(cases_var)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(cases),
+        failure_persistence: None,
+        rng_seed: if std::env::var(random_var).is_ok() {
+            RngSeed::Random
+        } else {
+            RngSeed::Fixed(seed)
+        },
+        ..ProptestConfig::default()
+    }
 }

@@ -247,14 +247,26 @@ fn requests_to_reset_our_outgoing_streams_are_denied_and_bad_sequence_numbers_re
 
 #[test]
 fn both_sides_announce_re_config() {
-    // RFC 6525 §5 with RFC 5061 §4.2.7: RE-CONFIG in Supported Extensions.
+    // RFC 6525 §5 with RFC 5061 §4.2.7: RE-CONFIG in Supported Extensions,
+    // in the INIT and in the INIT ACK.
+    let lists_re_config = |params: &[Param]| {
+        params.iter().any(|param| {
+            matches!(
+                param,
+                Param::SupportedExtensions(kinds) if kinds.iter().any(|k| k == ChunkType::RE_CONFIG)
+            )
+        })
+    };
     let mut p = Pair::new(Config::default(), Config::default());
     let init = p.a.poll_transmit(p.now).unwrap();
     let Some(Chunk::Init(init)) = chunks_of(&init).into_iter().next() else {
         panic!("no INIT");
     };
-    assert!(init.params.iter().any(|param| matches!(
-        param,
-        Param::SupportedExtensions(kinds) if kinds.iter().any(|k| k == ChunkType::RE_CONFIG)
-    )));
+    assert!(lists_re_config(&init.params), "INIT");
+    p.z.handle_datagram(p.now, packet(0, &[Chunk::Init(init)]));
+    let ack = p.z.poll_transmit(p.now).unwrap();
+    let Some(Chunk::InitAck(ack)) = chunks_of(&ack).into_iter().next() else {
+        panic!("no INIT ACK");
+    };
+    assert!(lists_re_config(&ack.params), "INIT ACK");
 }

@@ -80,26 +80,35 @@ fn both_sides_announce_it_and_data_goes_without_a_crc() {
 
 #[test]
 fn the_init_and_init_ack_carry_the_dtls_method() {
-    // RFC 9653 §4: Zero Checksum Acceptable with EDMID 1 (DTLS).
-    let mut p = Pair::new(zero(), Config::default());
-    let init = p.a.poll_transmit(p.now).unwrap();
-    let Some(Chunk::Init(init)) = chunks_of(&init).into_iter().next() else {
-        panic!("no INIT first");
-    };
-    assert!(init
-        .params
-        .contains(&Param::ZeroChecksumAcceptable { edmid: EDMID_DTLS }));
-    p.z.handle_datagram(p.now, packet(0, &[Chunk::Init(init)]));
-    let ack = p.z.poll_transmit(p.now).unwrap();
-    let Some(Chunk::InitAck(ack)) = chunks_of(&ack).into_iter().next() else {
-        panic!("no INIT ACK");
-    };
-    assert!(
-        !ack.params
+    // RFC 9653 §4: Zero Checksum Acceptable with EDMID 1 (DTLS), from each
+    // side configured for it and from no other.
+    for z_config in [zero(), Config::default()] {
+        let z_zero = z_config.zero_checksum;
+        let mut p = Pair::new(zero(), z_config);
+        let init = p.a.poll_transmit(p.now).unwrap();
+        let Some(Chunk::Init(init)) = chunks_of(&init).into_iter().next() else {
+            panic!("no INIT first");
+        };
+        assert!(init
+            .params
+            .contains(&Param::ZeroChecksumAcceptable { edmid: EDMID_DTLS }));
+        p.z.handle_datagram(p.now, packet(0, &[Chunk::Init(init)]));
+        let ack = p.z.poll_transmit(p.now).unwrap();
+        let Some(Chunk::InitAck(ack)) = chunks_of(&ack).into_iter().next() else {
+            panic!("no INIT ACK");
+        };
+        let announced = ack
+            .params
             .iter()
-            .any(|p| matches!(p, Param::ZeroChecksumAcceptable { .. })),
-        "Z was not configured for it"
-    );
+            .filter(|p| matches!(p, Param::ZeroChecksumAcceptable { .. }))
+            .collect::<Vec<_>>();
+        let expected = if z_zero {
+            vec![&Param::ZeroChecksumAcceptable { edmid: EDMID_DTLS }]
+        } else {
+            vec![]
+        };
+        assert_eq!(announced, expected, "Z configured: {z_zero}");
+    }
 }
 
 #[test]

@@ -97,6 +97,7 @@ impl fmt::Display for CloseReason {
 
 /// Something the user should know; see [`Association::poll_event`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Event {
     /// The handshake completed: the association is established.
     Connected,
@@ -124,6 +125,11 @@ pub enum Event {
         /// The peer's answer (RFC 6525 §4.4).
         result: sctp_wire::ReconfigResult,
     },
+    /// The [buffered amount](Association::buffered_amount) of this
+    /// outbound stream fell to its low-water threshold (see
+    /// [`Association::set_buffered_amount_low_threshold`]): room to queue
+    /// more.
+    BufferedAmountLow(u16),
 }
 
 /// Counters of what the association received and dropped.
@@ -443,7 +449,11 @@ impl Association {
 
     /// The next event, if any.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        if let Some(event) = self.events.pop_front() {
+            return Some(event);
+        }
+        let stream = self.transfer.as_mut()?.buffers.pop_low()?;
+        Some(Event::BufferedAmountLow(stream))
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) should next be called.
@@ -1015,14 +1025,22 @@ impl Association {
             reconfig: contents.peer_reconfig,
             pr_sctp: contents.peer_pr_sctp,
         });
-        let was_established = self.transfer.is_some();
+        let previous = self.transfer.take();
+        let was_established = previous.is_some();
         self.phase = Phase::Established;
-        self.transfer = Some(transfer::Transfer::new(
+        let mut transfer = transfer::Transfer::new(
             self,
             contents.peer_a_rwnd,
             contents.peer_initial_tsn,
             (contents.outbound_streams, contents.inbound_streams),
-        ));
+        );
+        if let Some(previous) = previous {
+            // A restart (RFC 9260 §5.2.4 A) loses what was queued and in
+            // flight; the streams' thresholds stay as the user set them.
+            transfer.buffers = previous.buffers;
+            transfer.buffers.release_all();
+        }
+        self.transfer = Some(transfer);
         self.defer_heartbeat(now);
         self.send_to_peer(&[Chunk::CookieAck]);
         if !was_established {

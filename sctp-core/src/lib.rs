@@ -36,7 +36,10 @@
 //!   [`Association::reset_streams`] after the stream's queued data, and
 //!   the peer's resets performed once the data before them has arrived;
 //! - zero checksum (RFC 9653) where DTLS carries the packets
-//!   ([`Config::zero_checksum`]).
+//!   ([`Config::zero_checksum`]);
+//! - per-stream buffered amounts with a low-water threshold and
+//!   [`Event::BufferedAmountLow`] (pion's `BufferedAmount`,
+//!   `OnBufferedAmountLow`), and WebRTC's empty messages (RFC 8831 §6.6).
 //!
 //! Costs: an idle established association holds about 1.9 KB of heap
 //! (`examples/idle_memory.rs`; the test `tests/idle_memory.rs` holds it
@@ -44,8 +47,7 @@
 //! buffers. `benches/pair.rs` moves 64 MiB between two associations in
 //! memory (figures in the workspace README).
 //!
-//! Next: the other WebRTC extensions (I-DATA, stream schedulers,
-//! per-stream buffered amounts).
+//! Next: the other WebRTC extensions (I-DATA, stream schedulers).
 //!
 //! ## Example
 //!
@@ -76,6 +78,7 @@
 #![forbid(unsafe_code)]
 
 mod association;
+mod buffered;
 mod config;
 mod cookie;
 mod payload;
@@ -83,6 +86,7 @@ mod random;
 mod reassembly;
 mod rto;
 mod send;
+mod stream_hash;
 mod timer;
 mod tracker;
 

@@ -48,10 +48,11 @@
 //!   a TSN the tracker has received can never complete.
 
 use crate::payload::Payload;
+use crate::stream_hash::StreamIdHasher;
 use bytes::Bytes;
 use sctp_wire::{DataChunk, Ppid, Ssn, StreamId, Tsn};
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 use std::mem;
 use tracing::trace;
 
@@ -293,31 +294,6 @@ impl OrderedStream {
         }
         let d = u64::from(ssn.0.wrapping_sub(self.next_ssn.0));
         Some(self.next_key.saturating_add(d))
-    }
-}
-
-/// Hashes a stream id with one multiplication and a fold instead of
-/// SipHash: a peer can name at most 65 536 streams (fewer once the
-/// association's inbound count is enforced), so the worst it can do by
-/// choosing colliding ids is a few dozen probes per lookup, and the hash
-/// is on the path of every ordered message.
-#[derive(Default)]
-struct StreamIdHasher(u64);
-
-impl Hasher for StreamIdHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-
-    fn write_u16(&mut self, n: u16) {
-        self.0 = u64::from(n);
-    }
-
-    fn finish(&self) -> u64 {
-        let h = self.0.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        h ^ (h >> 32)
     }
 }
 

@@ -53,6 +53,8 @@ pub(crate) struct SendQueue {
     streams: u16,
     /// The id of the next message queued.
     next_id: u64,
+    /// See [`SendQueue::next_expiry`].
+    next_expiry: Option<Instant>,
 }
 
 impl SendQueue {
@@ -63,6 +65,7 @@ impl SendQueue {
             next_ssn: Vec::new(),
             streams: outbound_streams,
             next_id: 0,
+            next_expiry: None,
         }
     }
 
@@ -93,6 +96,9 @@ impl SendQueue {
         policy: Policy,
     ) {
         self.buffered += payload.len();
+        if let Policy::Until(deadline) = policy {
+            self.next_expiry = Some(self.next_expiry.map_or(deadline, |n| n.min(deadline)));
+        }
         let id = self.next_id;
         self.next_id += 1;
         self.queue.push_back(Queued {
@@ -169,35 +175,53 @@ impl SendQueue {
         Some((chunk, message))
     }
 
-    /// RFC 3758 §3.1 (timed reliability): drops the next message if its
-    /// lifetime is over before any of it went out, returning it.
+    /// When the earliest lifetime of a queued message not yet started
+    /// ends (possibly earlier: the message may have gone out since).
+    pub(crate) fn next_expiry(&self) -> Option<Instant> {
+        self.next_expiry
+    }
+
+    /// RFC 3758 §3.1 (timed reliability): drops every queued message
+    /// whose lifetime is over before any of it went out, wherever it
+    /// waits, handing each one's stream and length to `dropped`.
     ///
     /// A message partly sent goes on: its fragments may all have been
     /// acknowledged already, and then no FORWARD TSN could tell the peer
     /// to drop the part it holds (which, on an ordered stream, would hold
     /// back every later message). Its chunks are still given up if one of
     /// them needs sending again after the lifetime.
-    pub(crate) fn expire_front(&mut self, now: Instant) -> Option<MessageRef> {
-        let front = self.queue.front()?;
-        let Policy::Until(deadline) = front.message.policy else {
-            return None;
-        };
-        if now < deadline || front.offset > 0 {
-            return None;
+    pub(crate) fn expire(&mut self, now: Instant, mut dropped: impl FnMut(StreamId, usize)) {
+        if self.next_expiry.is_none_or(|at| now < at) {
+            return;
         }
-        let front = self.queue.pop_front()?;
-        self.buffered -= front.payload.len();
-        Some(front.message)
+        let mut next = None;
+        let mut freed = 0;
+        self.queue.retain(|q| match q.message.policy {
+            Policy::Until(deadline) if q.offset == 0 => {
+                if now >= deadline {
+                    freed += q.payload.len();
+                    dropped(q.stream_id, q.payload.len());
+                    return false;
+                }
+                next = Some(next.map_or(deadline, |n: Instant| n.min(deadline)));
+                true
+            }
+            _ => true,
+        });
+        self.buffered -= freed;
+        self.next_expiry = next;
     }
 
     /// Drops the rest of message `id` if it is the next one, partly sent
-    /// and now abandoned.
-    pub(crate) fn drop_front_if(&mut self, id: u64) {
+    /// and now abandoned; returns its stream and the bytes dropped.
+    pub(crate) fn drop_front_if(&mut self, id: u64) -> Option<(StreamId, usize)> {
         if self.queue.front().is_some_and(|q| q.message.id == id) {
-            if let Some(q) = self.queue.pop_front() {
-                self.buffered -= q.payload.len() - q.offset;
-            }
+            let q = self.queue.pop_front()?;
+            let unsent = q.payload.len() - q.offset;
+            self.buffered -= unsent;
+            return Some((q.stream_id, unsent));
         }
+        None
     }
 }
 

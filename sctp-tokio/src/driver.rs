@@ -342,6 +342,8 @@ fn step(
             Event::OutgoingStreamsResetFailed { streams, result } => {
                 debug!(?streams, %result, "stream reset refused")
             }
+            // Buffered amounts reach `Stream` next.
+            _ => {}
         }
     }
     if inner.abandoned && matches!(inner.status, Status::Connecting) {

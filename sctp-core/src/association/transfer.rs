@@ -5,6 +5,7 @@
 //! and reassembly (§6.5, §6.9).
 
 use super::{Association, CloseReason, Event, Phase};
+use crate::buffered::StreamBuffers;
 use crate::payload::Payload;
 use crate::reassembly::{Message, Reassembly};
 use crate::rto::RtoEstimator;
@@ -23,6 +24,8 @@ use tracing::{debug, trace};
 
 /// Bytes of a DATA chunk header (RFC 9260 §3.3.1).
 const DATA_HEADER: usize = 16;
+/// The one zero byte an empty WebRTC message is sent as (RFC 8831 §6.6).
+const EMPTY_MARKER: Bytes = Bytes::from_static(&[0]);
 /// Gap ack blocks put in one SACK at most.
 const MAX_GAP_BLOCKS: usize = 64;
 
@@ -71,8 +74,9 @@ pub enum SendError {
         /// The stream asked for.
         stream: u16,
     },
-    /// SCTP cannot carry an empty user message (RFC 9260 §6.2).
-    #[error("an SCTP message cannot be empty")]
+    /// SCTP cannot carry an empty user message (RFC 9260 §6.2); only the
+    /// WebRTC String and Binary PPIDs have an empty form (RFC 8831 §6.6).
+    #[error("an SCTP message cannot be empty (except with a WebRTC String or Binary PPID)")]
     EmptyMessage,
     /// The send buffer is full: wait for data to be acknowledged.
     #[error("send buffer full: {buffered} bytes waiting, {len} more would exceed {limit}")]
@@ -163,6 +167,9 @@ pub(super) struct Transfer {
     adv_peer_ack: u64,
     /// A FORWARD TSN must go with the next packet.
     forward_tsn_due: bool,
+    /// Per-stream bytes queued or unacknowledged, and their low-water
+    /// thresholds.
+    pub(super) buffers: StreamBuffers,
 }
 
 /// Numbers the association exposes about its data transfer.
@@ -288,6 +295,7 @@ impl Transfer {
             reconfig: super::reconfig::ReconfigState::new(assoc.my_initial_tsn, peer_initial_tsn),
             adv_peer_ack: next_tsn - 1,
             forward_tsn_due: false,
+            buffers: StreamBuffers::default(),
         }
     }
 
@@ -304,14 +312,32 @@ impl Transfer {
             return;
         };
         for k in self.inflight.message_keys(key) {
-            self.inflight.update(k, |s| {
+            let released = self.inflight.update(k, |s| {
+                let released = (!s.abandoned).then(|| (s.chunk.stream_id, s.len()));
                 s.abandoned = true;
                 s.to_retransmit = false;
+                released
             });
+            if let Some(Some((stream, len))) = released {
+                self.buffers.release(stream, len);
+            }
         }
-        self.send.drop_front_if(id);
+        if let Some((stream, unsent)) = self.send.drop_front_if(id) {
+            self.buffers.release(stream, unsent);
+        }
         self.counters.messages_abandoned += 1;
         self.advance_peer_ack_point();
+    }
+
+    /// RFC 3758 §3.1: timed messages whose lifetime ended while they
+    /// waited to be sent are given up unsent (nothing to forward: they
+    /// took no TSN, and no SSN either).
+    fn expire_queued(&mut self, now: Instant) {
+        let (buffers, counters) = (&mut self.buffers, &mut self.counters);
+        self.send.expire(now, |stream, len| {
+            buffers.release(stream, len);
+            counters.messages_abandoned += 1;
+        });
     }
 
     /// RFC 3758 §3.5 C1, C2: the Advanced.Peer.Ack.Point moves up from the
@@ -381,6 +407,7 @@ impl Transfer {
     pub(super) fn release_idle_memory(&mut self) {
         self.release_idle_tx_buffer();
         self.send.shrink();
+        self.buffers.shrink();
         self.inflight.shrink();
         self.reassembly.shrink();
         self.tracker.shrink();
@@ -453,10 +480,17 @@ impl Association {
         if t.reconfig.is_closing(stream) {
             return Err(SendError::StreamResetting { stream });
         }
+        // RFC 8831 §6.6: SCTP cannot carry an empty message, so a data
+        // channel sends one zero byte with an Empty PPID, which the peer
+        // delivers as an empty message.
+        let user_len = payload.len();
+        let (ppid, payload) = match (payload.is_empty(), ppid) {
+            (false, _) => (ppid, payload),
+            (true, Ppid::STRING | Ppid::STRING_EMPTY) => (Ppid::STRING_EMPTY, EMPTY_MARKER),
+            (true, Ppid::BINARY | Ppid::BINARY_EMPTY) => (Ppid::BINARY_EMPTY, EMPTY_MARKER),
+            (true, _) => return Err(SendError::EmptyMessage),
+        };
         let len = payload.len();
-        if len == 0 {
-            return Err(SendError::EmptyMessage);
-        }
         if len > max {
             return Err(SendError::MessageTooLarge { len, max });
         }
@@ -468,7 +502,7 @@ impl Association {
             });
         }
         t.counters.messages_sent += 1;
-        t.counters.bytes_sent += len as u64;
+        t.counters.bytes_sent += user_len as u64;
         // RFC 8832 §6: abandoning a DCEP message would break the channel,
         // so it goes reliably and in order whatever the stream's policy.
         let dcep = ppid == Ppid::DCEP;
@@ -478,6 +512,7 @@ impl Association {
             Reliability::Rexmit(n) => Policy::Rexmit(n),
             Reliability::Timed(d) => Policy::Until(now + d),
         };
+        t.buffers.add(StreamId(stream), len);
         t.send
             .push(StreamId(stream), ppid, unordered && !dcep, payload, policy);
         // Packets are built in `poll_transmit`, so messages sent one after
@@ -504,6 +539,47 @@ impl Association {
             unordered: m.unordered,
             payload: m.payload,
         })
+    }
+
+    /// The bytes of `stream`'s messages queued or sent and not yet
+    /// acknowledged (pion's `BufferedAmount`). Acknowledged means
+    /// cumulatively (RFC 9260 §6.2.1), when the chunk's memory is freed;
+    /// an abandoned message (RFC 3758) leaves at once. An empty WebRTC
+    /// message counts the one byte it is sent as. 0 before the handshake.
+    pub fn buffered_amount(&self, stream: u16) -> usize {
+        self.transfer
+            .as_ref()
+            .map_or(0, |t| t.buffers.amount(StreamId(stream)))
+    }
+
+    /// Sets the low-water threshold of `stream` (pion's
+    /// `SetBufferedAmountLowThreshold`, 0 until set): when its
+    /// [buffered amount](Self::buffered_amount) falls from above it to at
+    /// or below it, an [`Event::BufferedAmountLow`] is raised, as a WebRTC
+    /// data channel's `bufferedamountlow`.
+    pub fn set_buffered_amount_low_threshold(
+        &mut self,
+        stream: u16,
+        bytes: usize,
+    ) -> Result<(), SendError> {
+        let Some(t) = self.transfer.as_mut() else {
+            return Err(SendError::NotEstablished);
+        };
+        if stream >= t.outbound_streams {
+            return Err(SendError::InvalidStream {
+                stream,
+                outbound: t.outbound_streams,
+            });
+        }
+        t.buffers.set_threshold(StreamId(stream), bytes);
+        Ok(())
+    }
+
+    /// The low-water threshold of `stream`.
+    pub fn buffered_amount_low_threshold(&self, stream: u16) -> usize {
+        self.transfer
+            .as_ref()
+            .map_or(0, |t| t.buffers.threshold(StreamId(stream)))
     }
 
     /// Data-transfer figures: flight size, windows, RTT.
@@ -535,10 +611,15 @@ impl Association {
             return None;
         }
         let t = self.transfer.as_ref()?;
-        [t.t3, t.tracker.sack_deadline(), t.reconfig.timeout()]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            t.t3,
+            t.tracker.sack_deadline(),
+            t.reconfig.timeout(),
+            t.send.next_expiry(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Handles one DATA chunk; `false` stops processing the packet.
@@ -633,7 +714,12 @@ impl Association {
             return;
         };
         let was_empty = t.ready.is_empty();
-        while let Some(m) = t.reassembly.pop_message() {
+        while let Some(mut m) = t.reassembly.pop_message() {
+            // RFC 8831 §6.6: the byte of an Empty PPID message is ignored;
+            // it is delivered as the empty message it stands for.
+            if matches!(m.ppid, Ppid::STRING_EMPTY | Ppid::BINARY_EMPTY) {
+                m.payload = Payload::default();
+            }
             t.counters.messages_received += 1;
             t.counters.bytes_received += m.payload.len() as u64;
             t.ready_bytes += m.payload.len();
@@ -720,7 +806,22 @@ impl Association {
         let cum_advanced = cum > t.cum_ack;
         let mut rtt = None;
         let mut cum_bytes = 0;
+        let buffers = &mut t.buffers;
+        // Consecutive chunks mostly share a stream: their bytes leave the
+        // stream's buffer in one go.
+        let mut released: Option<(StreamId, usize)> = None;
         t.inflight.remove_through(cum, |s| {
+            if !s.abandoned {
+                match &mut released {
+                    Some((stream, n)) if *stream == s.chunk.stream_id => *n += s.len(),
+                    _ => {
+                        if let Some((stream, n)) = released.take() {
+                            buffers.release(stream, n);
+                        }
+                        released = Some((s.chunk.stream_id, s.len()));
+                    }
+                }
+            }
             if !s.gap_acked && !s.abandoned {
                 cum_bytes += s.len();
                 // RFC 9260 §6.3.1 C5 (Karn): only chunks sent once give RTT.
@@ -729,6 +830,9 @@ impl Association {
                 }
             }
         });
+        if let Some((stream, n)) = released {
+            t.buffers.release(stream, n);
+        }
         t.cum_ack = cum;
         // RFC 3758 §3.5 C1 to C3: while abandoned chunks lie past the
         // cumulative ack, the peer is sent a FORWARD TSN (again).
@@ -859,6 +963,7 @@ impl Association {
         let Some(t) = self.transfer.as_mut() else {
             return;
         };
+        t.expire_queued(now);
         if t.t3.is_some_and(|d| now >= d) {
             t.t3_expiries += 1;
             t.counters.t3_expiries += 1;
@@ -924,6 +1029,7 @@ impl Association {
         let Some(t) = self.transfer.as_mut() else {
             return false;
         };
+        t.expire_queued(now);
         // The most user data one DATA chunk carries in an empty packet.
         let whole = mtu.saturating_sub(COMMON_HEADER_LEN + DATA_HEADER) & !3;
         let burst_limit = t.cc.burst_limit();
@@ -1044,12 +1150,6 @@ impl Association {
                         .is_some_and(|r| r > room && r <= whole)
                 {
                     break;
-                }
-                // RFC 3758 §3.1: a timed message whose lifetime ran out
-                // before it could go is given up unsent.
-                if t.send.expire_front(now).is_some() {
-                    t.counters.messages_abandoned += 1;
-                    continue;
                 }
                 let tsn = Tsn(t.next_tsn as u32);
                 let Some((chunk, message)) = t.send.next_fragment(tsn, room.min(window)) else {

@@ -184,6 +184,8 @@ struct Peer {
     /// It announced FORWARD TSN (RFC 3758 §3.1): it takes partially
     /// reliable messages.
     pr_sctp: bool,
+    /// It lists I-DATA (RFC 8260 §2.2.1).
+    idata: bool,
 }
 
 enum Phase {
@@ -216,12 +218,17 @@ impl Phase {
 /// all pion/sctp looks at), so a peer may send with partial reliability;
 /// and with `zero_checksum`, that a zero checksum is acceptable because
 /// DTLS protects the packets (RFC 9653 §5.1).
-fn supported_extensions(zero_checksum: bool) -> Vec<Param> {
+fn supported_extensions(config: &Config) -> Vec<Param> {
+    let mut kinds = vec![ChunkType::FORWARD_TSN, ChunkType::RE_CONFIG];
+    if config.interleaving {
+        // RFC 8260 §2.2.1: both I-DATA and I-FORWARD TSN are listed.
+        kinds.extend([ChunkType::I_DATA, ChunkType::I_FORWARD_TSN]);
+    }
     let mut params = vec![
         Param::ForwardTsnSupported,
-        Param::SupportedExtensions([ChunkType::FORWARD_TSN, ChunkType::RE_CONFIG].into()),
+        Param::SupportedExtensions(kinds.into_iter().collect()),
     ];
-    if zero_checksum {
+    if config.zero_checksum {
         params.push(Param::ZeroChecksumAcceptable { edmid: EDMID_DTLS });
     }
     params
@@ -232,6 +239,15 @@ fn supported_extensions(zero_checksum: bool) -> Vec<Param> {
 fn announces_reconfig(params: &[Param]) -> bool {
     params.iter().any(|p| match p {
         Param::SupportedExtensions(kinds) => kinds.iter().any(|k| k == ChunkType::RE_CONFIG),
+        _ => false,
+    })
+}
+
+/// RFC 8260 §2.2.1: whether an INIT or INIT ACK lists I-DATA among the
+/// chunks its sender supports.
+fn announces_idata(params: &[Param]) -> bool {
+    params.iter().any(|p| match p {
+        Param::SupportedExtensions(kinds) => kinds.iter().any(|k| k == ChunkType::I_DATA),
         _ => false,
     })
 }
@@ -331,7 +347,7 @@ impl Association {
             outbound_streams: a.config.outbound_streams,
             inbound_streams: a.config.inbound_streams,
             initial_tsn: Tsn(a.my_initial_tsn),
-            params: supported_extensions(a.config.zero_checksum),
+            params: supported_extensions(&a.config),
         };
         // RFC 9260 §8.5.1: the packet carrying INIT has verification tag 0.
         a.send_packet(0, &[Chunk::Init(init.clone())]);
@@ -845,9 +861,10 @@ impl Association {
             peer_zero_checksum: announces_zero_checksum(&init.params),
             peer_reconfig: announces_reconfig(&init.params),
             peer_pr_sctp: announces_pr_sctp(&init.params),
+            peer_idata: announces_idata(&init.params),
         };
         let mut params = vec![Param::StateCookie(Bytes::from(contents.seal(&self.secret)))];
-        params.extend(supported_extensions(self.config.zero_checksum));
+        params.extend(supported_extensions(&self.config));
         params.extend(unrecognized);
         let init_ack = Init {
             initiate_tag: my_tag,
@@ -886,6 +903,7 @@ impl Association {
             zero_checksum: announces_zero_checksum(&init_ack.params),
             reconfig: announces_reconfig(&init_ack.params),
             pr_sctp: announces_pr_sctp(&init_ack.params),
+            idata: announces_idata(&init_ack.params),
         };
         let Some(cookie) = cookie else {
             // RFC 9260 §5.1 B, §3.3.10.2: an INIT ACK without a State
@@ -1024,6 +1042,7 @@ impl Association {
             zero_checksum: contents.peer_zero_checksum,
             reconfig: contents.peer_reconfig,
             pr_sctp: contents.peer_pr_sctp,
+            idata: contents.peer_idata,
         });
         let previous = self.transfer.take();
         let was_established = previous.is_some();

@@ -1,5 +1,6 @@
 //! Association configuration, with the defaults of DESIGN.md §7.
 
+use crate::send_queue::Scheduler;
 use sctp_cc::{CongestionControllerFactory, Rfc9260Config};
 use std::fmt;
 use std::sync::Arc;
@@ -54,6 +55,15 @@ pub struct Config {
     /// peer announced the same, packets go out with a zero checksum. Off
     /// by default: only true where DTLS (RFC 8261) carries the packets.
     pub zero_checksum: bool,
+    /// Message interleaving (RFC 8260): INIT and INIT ACK list I-DATA and
+    /// I-FORWARD TSN, and once the peer lists them too, messages go as
+    /// I-DATA, so a large message on one stream no longer holds back the
+    /// others. Off by default (pion/sctp lacks it); with a peer that does
+    /// not list them, DATA is used.
+    pub interleaving: bool,
+    /// Which stream's data goes next (RFC 8260 §3); first come, first
+    /// served by default.
+    pub scheduler: Scheduler,
 }
 
 impl fmt::Debug for Config {
@@ -72,6 +82,8 @@ impl fmt::Debug for Config {
             .field("rto_max", &self.rto_max)
             .field("heartbeat_interval", &self.heartbeat_interval)
             .field("zero_checksum", &self.zero_checksum)
+            .field("interleaving", &self.interleaving)
+            .field("scheduler", &self.scheduler)
             .finish_non_exhaustive()
     }
 }
@@ -97,6 +109,8 @@ impl Default for Config {
             cookie_lifetime: Duration::from_secs(60),
             congestion: Arc::new(Rfc9260Config::default()),
             zero_checksum: false,
+            interleaving: false,
+            scheduler: Scheduler::Fcfs,
         }
     }
 }

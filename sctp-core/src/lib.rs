@@ -86,6 +86,7 @@ mod random;
 mod reassembly;
 mod rto;
 mod send;
+mod send_queue;
 mod stream_hash;
 mod timer;
 mod tracker;
@@ -97,3 +98,4 @@ pub use association::{
 pub use config::Config;
 pub use payload::Payload;
 pub use random::{RandomSource, SeededRandom};
+pub use send_queue::Scheduler;

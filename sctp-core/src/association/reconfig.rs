@@ -376,7 +376,7 @@ impl Association {
         }
         if result.is_success() {
             for &s in &r.streams {
-                t.send.reset_ssn(StreamId(s));
+                t.send.reset_sequence(StreamId(s));
             }
             debug!(streams = ?r.streams, "outgoing streams reset");
             self.events

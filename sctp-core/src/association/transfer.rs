@@ -9,21 +9,26 @@ use crate::buffered::StreamBuffers;
 use crate::payload::Payload;
 use crate::reassembly::{Message, Reassembly};
 use crate::rto::RtoEstimator;
-use crate::send::{InFlight, Policy, SendQueue, Sent};
+use crate::send::{InFlight, Policy, Sent};
+use crate::send_queue::SendQueue;
 use crate::tracker::{DataVerdict, ReceiveTracker};
 use bytes::{Bytes, BytesMut};
 use sctp_cc::{AckEvent, CongestionController, CongestionEvent, PathParams, SentPacket};
 use sctp_wire::{
-    Abort, Chunk, CommonHeader, DataChunk, ErrorCause, ForwardTsn, ForwardTsnStream,
-    OperationError, PacketBuilder, Ppid, Sack, StreamId, Tsn, COMMON_HEADER_LEN,
+    Abort, BuildError, Chunk, CommonHeader, DataChunk, ErrorCause, ForwardTsn, ForwardTsnStream,
+    IForwardTsn, IForwardTsnStream, Mid, OperationError, PacketBuilder, Ppid, Sack, StreamId, Tsn,
+    COMMON_HEADER_LEN,
 };
 use std::collections::VecDeque;
 use std::fmt;
+use std::num::NonZeroU16;
 use std::time::Instant;
 use tracing::{debug, trace};
 
 /// Bytes of a DATA chunk header (RFC 9260 §3.3.1).
 const DATA_HEADER: usize = 16;
+/// Bytes of an I-DATA chunk before its user data (RFC 8260 §2.1).
+const IDATA_HEADER: usize = 20;
 /// The one zero byte an empty WebRTC message is sent as (RFC 8831 §6.6).
 const EMPTY_MARKER: Bytes = Bytes::from_static(&[0]);
 /// Gap ack blocks put in one SACK at most.
@@ -118,6 +123,8 @@ impl fmt::Debug for ReceivedMessage {
 /// The state of an established association's data transfer.
 pub(super) struct Transfer {
     pub(super) send: SendQueue,
+    /// I-DATA and I-FORWARD TSN replace DATA and FORWARD TSN (RFC 8260).
+    pub(super) interleave: bool,
     inflight: InFlight,
     /// Next TSN to assign, unwrapped to 64 bits.
     pub(super) next_tsn: u64,
@@ -262,9 +269,12 @@ impl Transfer {
         streams: (u16, u16),
     ) -> Self {
         let config = &assoc.config;
+        // RFC 8260 §2.2.1: I-DATA only when both sides listed it.
+        let interleave = config.interleaving && assoc.peer.is_some_and(|p| p.idata);
         let next_tsn = (1u64 << 32) + u64::from(assoc.my_initial_tsn);
         Transfer {
-            send: SendQueue::new(streams.0),
+            send: SendQueue::new(streams.0, config.scheduler, interleave),
+            interleave,
             inflight: InFlight::new(next_tsn),
             next_tsn,
             cum_ack: next_tsn - 1,
@@ -308,21 +318,28 @@ impl Transfer {
     /// chunk of it leaves the flight for good, and what is left of it in
     /// the send queue goes too.
     fn abandon(&mut self, key: u64) {
-        let Some(id) = self.inflight.get(key).map(|s| s.message.id) else {
+        let Some((id, stream)) = self
+            .inflight
+            .get(key)
+            .map(|s| (s.message.id, s.chunk.stream_id))
+        else {
             return;
         };
-        for k in self.inflight.message_keys(key) {
+        for k in self.inflight.message_span(key, self.interleave) {
+            if self.inflight.get(k).is_none_or(|s| s.message.id != id) {
+                continue;
+            }
             let released = self.inflight.update(k, |s| {
-                let released = (!s.abandoned).then(|| (s.chunk.stream_id, s.len()));
+                let released = (!s.abandoned).then(|| s.len());
                 s.abandoned = true;
                 s.to_retransmit = false;
                 released
             });
-            if let Some(Some((stream, len))) = released {
+            if let Some(Some(len)) = released {
                 self.buffers.release(stream, len);
             }
         }
-        if let Some((stream, unsent)) = self.send.drop_front_if(id) {
+        if let Some(unsent) = self.send.drop_partial(stream, id) {
             self.buffers.release(stream, unsent);
         }
         self.counters.messages_abandoned += 1;
@@ -358,13 +375,40 @@ impl Transfer {
     }
 
     /// RFC 3758 §3.2, §3.5 C4: the FORWARD TSN to the Advanced.Peer.Ack.Point,
-    /// with the largest abandoned SSN of each ordered stream it skips.
-    fn forward_tsn(&self) -> ForwardTsn {
+    /// with the largest abandoned SSN of each ordered stream it skips; with
+    /// I-DATA, the I-FORWARD TSN with the largest abandoned MID of each
+    /// stream, ordered and unordered apart (RFC 8260 §2.3.1).
+    fn forward_tsn(&self) -> Chunk {
+        let new_cum_tsn = Tsn(self.adv_peer_ack as u32);
+        let skipped = self
+            .inflight
+            .keys(self.cum_ack + 1..=self.adv_peer_ack)
+            .filter_map(|k| self.inflight.get(k));
+        if self.interleave {
+            let mut streams: Vec<IForwardTsnStream> = Vec::new();
+            for s in skipped {
+                let (stream_id, unordered) = (s.chunk.stream_id, s.chunk.unordered);
+                let mid = Mid(s.message.mid);
+                match streams
+                    .iter_mut()
+                    .find(|e| e.stream_id == stream_id && e.unordered == unordered)
+                {
+                    Some(e) if e.mid.is_before(mid) => e.mid = mid,
+                    Some(_) => {}
+                    None => streams.push(IForwardTsnStream {
+                        stream_id,
+                        unordered,
+                        mid,
+                    }),
+                }
+            }
+            return Chunk::IForwardTsn(IForwardTsn {
+                new_cum_tsn,
+                streams: streams.into_iter().collect(),
+            });
+        }
         let mut streams: Vec<ForwardTsnStream> = Vec::new();
-        for k in self.inflight.keys(self.cum_ack + 1..=self.adv_peer_ack) {
-            let Some(s) = self.inflight.get(k).filter(|s| !s.chunk.unordered) else {
-                continue;
-            };
+        for s in skipped.filter(|s| !s.chunk.unordered) {
             let (stream_id, ssn) = (s.chunk.stream_id, s.chunk.ssn);
             match streams.iter_mut().find(|e| e.stream_id == stream_id) {
                 Some(e) if e.ssn.is_before(ssn) => e.ssn = ssn,
@@ -372,10 +416,10 @@ impl Transfer {
                 None => streams.push(ForwardTsnStream { stream_id, ssn }),
             }
         }
-        ForwardTsn {
-            new_cum_tsn: Tsn(self.adv_peer_ack as u32),
+        Chunk::ForwardTsn(ForwardTsn {
+            new_cum_tsn,
             streams: streams.into_iter().collect(),
-        }
+        })
     }
 
     /// Bytes sent and not acknowledged: in flight, or marked for
@@ -573,6 +617,40 @@ impl Association {
         }
         t.buffers.set_threshold(StreamId(stream), bytes);
         Ok(())
+    }
+
+    /// Sets the weight of `stream` for [`Scheduler::WeightedFair`]
+    /// (RFC 8260 §3.6): streams with data share the bytes sent in
+    /// proportion to their weights (1 until set). The other schedulers
+    /// ignore it.
+    ///
+    /// [`Scheduler::WeightedFair`]: crate::Scheduler::WeightedFair
+    pub fn set_stream_weight(&mut self, stream: u16, weight: NonZeroU16) -> Result<(), SendError> {
+        let Some(t) = self.transfer.as_mut() else {
+            return Err(SendError::NotEstablished);
+        };
+        if stream >= t.outbound_streams {
+            return Err(SendError::InvalidStream {
+                stream,
+                outbound: t.outbound_streams,
+            });
+        }
+        t.send.set_weight(StreamId(stream), weight);
+        Ok(())
+    }
+
+    /// The weight of `stream` (see [`set_stream_weight`](Self::set_stream_weight)).
+    pub fn stream_weight(&self, stream: u16) -> NonZeroU16 {
+        self.transfer
+            .as_ref()
+            .map_or(NonZeroU16::MIN, |t| t.send.weight(StreamId(stream)))
+    }
+
+    /// Whether messages go as I-DATA, interleaved (RFC 8260): both sides
+    /// listed it and [`Config::interleaving`](crate::Config::interleaving)
+    /// is on.
+    pub fn interleaving(&self) -> bool {
+        self.transfer.as_ref().is_some_and(|t| t.interleave)
     }
 
     /// The low-water threshold of `stream`.
@@ -1030,8 +1108,13 @@ impl Association {
             return false;
         };
         t.expire_queued(now);
+        let chunk_header = if t.interleave {
+            IDATA_HEADER
+        } else {
+            DATA_HEADER
+        };
         // The most user data one DATA chunk carries in an empty packet.
-        let whole = mtu.saturating_sub(COMMON_HEADER_LEN + DATA_HEADER) & !3;
+        let whole = mtu.saturating_sub(COMMON_HEADER_LEN + chunk_header) & !3;
         let burst_limit = t.cc.burst_limit();
         let mut fast_budget = t.cc.fast_retransmit_budget();
         let mut sent_new = 0usize;
@@ -1069,7 +1152,7 @@ impl Association {
                 // RFC 3758 §3.5 C3, C5: the FORWARD TSN goes ahead of any
                 // DATA, and a T3-rtx timer runs so that it is sent again
                 // if lost.
-                if b.push(&Chunk::ForwardTsn(t.forward_tsn())).is_ok() {
+                if b.push(&t.forward_tsn()).is_ok() {
                     t.forward_tsn_due = false;
                     t.counters.forward_tsns_sent += 1;
                     if t.t3.is_none() {
@@ -1099,7 +1182,7 @@ impl Association {
                 } else {
                     t.inflight.flight < t.cc.cwnd()
                 };
-                if !allowed || b.push(&s.chunk).is_err() {
+                if !allowed || push_data(&mut b, s, t.interleave).is_err() {
                     break;
                 }
                 if s.fast {
@@ -1126,7 +1209,7 @@ impl Association {
                 if burst_limit.is_some_and(|l| sent_new >= l) {
                     break;
                 }
-                let room = b.remaining().saturating_sub(DATA_HEADER) & !3;
+                let room = b.remaining().saturating_sub(chunk_header) & !3;
                 if room == 0 {
                     break;
                 }
@@ -1152,14 +1235,16 @@ impl Association {
                     break;
                 }
                 let tsn = Tsn(t.next_tsn as u32);
-                let Some((chunk, message)) = t.send.next_fragment(tsn, room.min(window)) else {
+                let Some(fragment) = t.send.next_fragment(tsn, room.min(window)) else {
                     break;
                 };
-                if b.push(&chunk).is_err() {
+                let sent = Sent::new(fragment, now);
+                // The fragment was sized to fit: pushing cannot fail.
+                if push_data(&mut b, &sent, t.interleave).is_err() {
                     break;
                 }
-                let len = chunk.payload.len();
-                t.inflight.push(t.next_tsn, Sent::new(chunk, message, now));
+                let len = sent.len();
+                t.inflight.push(t.next_tsn, sent);
                 t.counters.data_chunks_sent += 1;
                 t.next_tsn += 1;
                 sent_new += len;
@@ -1190,5 +1275,15 @@ impl Association {
                 return sent_data;
             }
         }
+    }
+}
+
+/// Writes a chunk of the flight into the packet: as DATA, or as I-DATA
+/// once interleaving was negotiated (RFC 8260 §2.1: then only I-DATA).
+fn push_data(b: &mut PacketBuilder, sent: &Sent, interleave: bool) -> Result<(), BuildError> {
+    if interleave {
+        b.push(&sent.as_idata())
+    } else {
+        b.push(&sent.chunk)
     }
 }

@@ -98,25 +98,44 @@ pub(crate) struct Fragment {
     pub(crate) fsn: u32,
 }
 
-/// Messages waiting for the window, per stream, and the scheduler.
+/// The scheduler's own state.
+#[derive(Debug)]
+enum Turns {
+    /// (stream, message id) in the order queued.
+    Fcfs(VecDeque<(StreamId, u64)>),
+    /// The streams with data, the next first.
+    RoundRobin(VecDeque<StreamId>),
+    /// Boxed: an association that does not use it pays a pointer.
+    WeightedFair(Box<Fair>),
+}
+
 #[derive(Debug, Default)]
-pub(crate) struct SendQueue {
-    queues: StreamMap<StreamQueue>,
-    scheduler: Scheduler,
-    /// I-DATA: fragments of different messages may interleave.
-    interleave: bool,
-    /// FCFS: (stream, message id) in the order queued.
-    order: VecDeque<(StreamId, u64)>,
-    /// Round robin: the streams with data, the next first.
-    turns: VecDeque<StreamId>,
-    /// Weighted fair queueing: (finish time, stream) of the streams with
-    /// data.
-    fair: BTreeSet<(u64, StreamId)>,
-    /// Weighted fair queueing: the virtual time, the finish time of the
-    /// stream served last.
+struct Fair {
+    /// (finish time, stream) of the streams with data.
+    queue: BTreeSet<(u64, StreamId)>,
+    /// The virtual time: the finish time of the stream served last.
     virtual_time: u64,
     /// Weights other than 1.
     weights: StreamMap<NonZeroU16>,
+}
+
+impl Turns {
+    fn new(scheduler: Scheduler) -> Turns {
+        match scheduler {
+            Scheduler::Fcfs => Turns::Fcfs(VecDeque::new()),
+            Scheduler::RoundRobin => Turns::RoundRobin(VecDeque::new()),
+            Scheduler::WeightedFair => Turns::WeightedFair(Box::default()),
+        }
+    }
+}
+
+/// Messages waiting for the window, per stream, and the scheduler.
+#[derive(Debug)]
+pub(crate) struct SendQueue {
+    queues: StreamMap<StreamQueue>,
+    turns: Turns,
+    /// I-DATA: fragments of different messages may interleave.
+    interleave: bool,
     /// Without interleaving: the stream of the message partly sent, which
     /// goes on until its last fragment (RFC 9260 §6.9: consecutive TSNs).
     current: Option<StreamId>,
@@ -138,10 +157,16 @@ pub(crate) struct SendQueue {
 impl SendQueue {
     pub(crate) fn new(outbound_streams: u16, scheduler: Scheduler, interleave: bool) -> Self {
         SendQueue {
-            scheduler,
+            queues: StreamMap::default(),
+            turns: Turns::new(scheduler),
             interleave,
+            current: None,
+            sequences: Vec::new(),
             streams: outbound_streams,
-            ..SendQueue::default()
+            messages: 0,
+            buffered: 0,
+            next_id: 0,
+            next_expiry: None,
         }
     }
 
@@ -150,9 +175,11 @@ impl SendQueue {
     pub(crate) fn shrink(&mut self) {
         if self.messages == 0 {
             self.queues = StreamMap::default();
-            self.order = VecDeque::new();
-            self.turns = VecDeque::new();
-            self.fair = BTreeSet::new();
+            match &mut self.turns {
+                Turns::Fcfs(order) => *order = VecDeque::new(),
+                Turns::RoundRobin(turns) => *turns = VecDeque::new(),
+                Turns::WeightedFair(fair) => fair.queue = BTreeSet::new(),
+            }
         }
     }
 
@@ -165,21 +192,26 @@ impl SendQueue {
         self.messages == 0
     }
 
-    /// Sets the weight of `stream` for [`Scheduler::WeightedFair`].
+    /// Sets the weight of `stream` for [`Scheduler::WeightedFair`]; the
+    /// other schedulers have no use for it.
     pub(crate) fn set_weight(&mut self, stream: StreamId, weight: NonZeroU16) {
+        let Turns::WeightedFair(fair) = &mut self.turns else {
+            return;
+        };
         if weight.get() == 1 {
-            self.weights.remove(&stream);
+            fair.weights.remove(&stream);
         } else {
-            self.weights.insert(stream, weight);
+            fair.weights.insert(stream, weight);
         }
     }
 
-    /// The weight of `stream`.
+    /// The weight of `stream`: 1 unless set under weighted fair queueing.
     pub(crate) fn weight(&self, stream: StreamId) -> NonZeroU16 {
-        self.weights
-            .get(&stream)
-            .copied()
-            .unwrap_or(NonZeroU16::MIN)
+        match &self.turns {
+            Turns::WeightedFair(fair) => fair.weights.get(&stream).copied(),
+            _ => None,
+        }
+        .unwrap_or(NonZeroU16::MIN)
     }
 
     /// Queues a message; the caller checked the stream id and the size.
@@ -209,14 +241,14 @@ impl SendQueue {
             fragments: 0,
             message: MessageRef { id, policy, mid: 0 },
         });
-        match self.scheduler {
-            Scheduler::Fcfs => self.order.push_back((stream_id, id)),
-            Scheduler::RoundRobin if activated => self.turns.push_back(stream_id),
-            Scheduler::WeightedFair if activated => {
+        match &mut self.turns {
+            Turns::Fcfs(order) => order.push_back((stream_id, id)),
+            Turns::RoundRobin(turns) if activated => turns.push_back(stream_id),
+            Turns::WeightedFair(fair) if activated => {
                 // A stream that was idle starts from the present: it
                 // gets no credit for the time it had nothing to send.
-                queue.finish = queue.finish.max(self.virtual_time);
-                self.fair.insert((queue.finish, stream_id));
+                queue.finish = queue.finish.max(fair.virtual_time);
+                fair.queue.insert((queue.finish, stream_id));
             }
             _ => {}
         }
@@ -246,32 +278,32 @@ impl SendQueue {
         let has_data = |queues: &StreamMap<StreamQueue>, s: &StreamId| {
             queues.get(s).is_some_and(|q| !q.messages.is_empty())
         };
-        match self.scheduler {
-            Scheduler::Fcfs => {
-                while let Some(&(stream, id)) = self.order.front() {
+        match &mut self.turns {
+            Turns::Fcfs(order) => {
+                while let Some(&(stream, id)) = order.front() {
                     let front = self.queues.get(&stream).and_then(|q| q.messages.front());
                     if front.is_some_and(|m| m.message.id == id) {
                         return Some(stream);
                     }
-                    self.order.pop_front();
+                    order.pop_front();
                 }
                 None
             }
-            Scheduler::RoundRobin => {
-                while let Some(stream) = self.turns.front() {
+            Turns::RoundRobin(turns) => {
+                while let Some(stream) = turns.front() {
                     if has_data(&self.queues, stream) {
                         return Some(*stream);
                     }
-                    self.turns.pop_front();
+                    turns.pop_front();
                 }
                 None
             }
-            Scheduler::WeightedFair => {
-                while let Some(&(_, stream)) = self.fair.first() {
+            Turns::WeightedFair(fair) => {
+                while let Some(&(_, stream)) = fair.queue.first() {
                     if has_data(&self.queues, &stream) {
                         return Some(stream);
                     }
-                    self.fair.pop_first();
+                    fair.queue.pop_first();
                 }
                 None
             }
@@ -357,30 +389,30 @@ impl SendQueue {
         // Without I-DATA a message's fragments go back to back.
         let turn_over = ended || self.interleave;
         self.current = (!turn_over).then_some(stream);
-        match self.scheduler {
-            Scheduler::Fcfs => {
+        match &mut self.turns {
+            Turns::Fcfs(order) => {
                 if ended {
-                    self.order.pop_front();
+                    order.pop_front();
                 }
             }
-            Scheduler::RoundRobin => {
+            Turns::RoundRobin(turns) => {
                 if turn_over {
-                    self.turns.pop_front();
+                    turns.pop_front();
                     if more {
-                        self.turns.push_back(stream);
+                        turns.push_back(stream);
                     }
                 }
             }
-            Scheduler::WeightedFair => {
-                let weight = u64::from(self.weight(stream).get());
+            Turns::WeightedFair(fair) => {
+                let weight = fair.weights.get(&stream).map_or(1, |w| u64::from(w.get()));
                 let Some(queue) = self.queues.get_mut(&stream) else {
                     return;
                 };
-                self.fair.remove(&(queue.finish, stream));
-                self.virtual_time = self.virtual_time.max(queue.finish);
+                fair.queue.remove(&(queue.finish, stream));
+                fair.virtual_time = fair.virtual_time.max(queue.finish);
                 queue.finish += (len as u64).max(1) * WFQ_SCALE / weight;
                 if more {
-                    self.fair.insert((queue.finish, stream));
+                    fair.queue.insert((queue.finish, stream));
                 }
             }
         }

@@ -5,9 +5,11 @@
 mod heartbeat;
 mod reconfig;
 mod shutdown;
+mod snap;
 mod transfer;
 
 pub use reconfig::ResetError;
+pub use snap::SnapError;
 pub use transfer::{ReceivedMessage, Reliability, SendError, TransferCounters, TransferStats};
 
 use crate::config::Config;
@@ -311,6 +313,8 @@ pub struct Association {
     /// The shutdown guard timer (RFC 9260 §9.2).
     shutdown_guard: Option<Instant>,
     transfer: Option<transfer::Transfer>,
+    /// Made by [`Association::snap`] and waiting for the peer's token.
+    snap_pending: bool,
     transmits: VecDeque<Bytes>,
     events: VecDeque<Event>,
     stats: Stats,
@@ -386,6 +390,7 @@ impl Association {
             t2: None,
             shutdown_guard: None,
             transfer: None,
+            snap_pending: false,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             stats: Stats::default(),

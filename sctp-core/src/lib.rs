@@ -47,7 +47,14 @@
 //! buffers. `benches/pair.rs` moves 64 MiB between two associations in
 //! memory (figures in the workspace README).
 //!
-//! Next: the other WebRTC extensions (I-DATA, stream schedulers).
+//! - stream schedulers (RFC 8260 §3): first come first served, round
+//!   robin, weighted fair queueing ([`Config::scheduler`],
+//!   [`Association::set_stream_weight`]);
+//! - SNAP (draft-hancke-tsvwg-snap): [`Association::snap`] and its tokens
+//!   replace the handshake when the INITs cross in SDP.
+//!
+//! Next: receiving I-DATA (RFC 8260), which [`Config::interleaving`]
+//! already announces and sends.
 //!
 //! ## Example
 //!
@@ -93,7 +100,7 @@ mod tracker;
 
 pub use association::{
     Association, CloseReason, Event, ReceivedMessage, Reliability, ResetError, Role, SendError,
-    State, Stats, TransferCounters, TransferStats,
+    SnapError, State, Stats, TransferCounters, TransferStats,
 };
 pub use config::Config;
 pub use payload::Payload;

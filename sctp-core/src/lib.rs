@@ -88,6 +88,7 @@ mod association;
 mod buffered;
 mod config;
 mod cookie;
+mod interleaved;
 mod payload;
 mod random;
 mod reassembly;

@@ -616,15 +616,21 @@ impl Association {
             let go_on = match chunk {
                 Chunk::Data(data) if self.phase.transferring() => {
                     had_data = true;
-                    self.on_data(data, &mut immediate)
+                    self.on_data(transfer::Incoming::Data(data), &mut immediate)
+                }
+                Chunk::IData(data) if self.phase.transferring() => {
+                    had_data = true;
+                    self.on_data(transfer::Incoming::IData(data), &mut immediate)
                 }
                 Chunk::Sack(sack) if self.phase.transferring() => {
                     self.on_sack(now, sack);
                     true
                 }
                 Chunk::ForwardTsn(forward) if self.phase.transferring() => {
-                    self.on_forward_tsn(forward);
-                    true
+                    self.on_forward_tsn(forward)
+                }
+                Chunk::IForwardTsn(forward) if self.phase.transferring() => {
+                    self.on_iforward_tsn(forward)
                 }
                 Chunk::Reconfig(reconfig) if self.phase.transferring() => {
                     self.on_reconfig(now, reconfig);
@@ -1093,6 +1099,19 @@ impl Association {
         self.events.push_back(Event::Connected);
         debug!("COOKIE ACK received, ESTABLISHED");
         true
+    }
+
+    /// RFC 9260 §3.3.10.13: the peer broke the protocol; it gets an ABORT
+    /// with a Protocol Violation cause saying how, and the association
+    /// closes.
+    fn protocol_violation(&mut self, info: &str) {
+        debug!(info, "protocol violation, aborting");
+        let cause = ErrorCause::protocol_violation(info);
+        self.send_to_peer(&[Chunk::Abort(Abort {
+            tag_reflected: false,
+            causes: vec![cause.clone()],
+        })]);
+        self.close(CloseReason::ProtocolError(cause));
     }
 
     fn close(&mut self, reason: CloseReason) {

@@ -68,9 +68,6 @@
 //!   reneging frees room by TSN ([`crate::reassembly`]); this module does
 //!   not renege yet, as it does not keep the TSNs of what it holds.
 
-// Wired into the association by the I-DATA sending work.
-#![cfg_attr(not(test), allow(dead_code))]
-
 use crate::payload::Payload;
 use crate::reassembly::{Message, ReassemblyError};
 use crate::stream_hash::StreamIdHasher;

@@ -50,11 +50,11 @@
 //! - stream schedulers (RFC 8260 §3): first come first served, round
 //!   robin, weighted fair queueing ([`Config::scheduler`],
 //!   [`Association::set_stream_weight`]);
+//! - message interleaving (RFC 8260, [`Config::interleaving`]): I-DATA
+//!   and I-FORWARD TSN once both sides list them, so a large message on
+//!   one stream no longer holds back the others;
 //! - SNAP (draft-hancke-tsvwg-snap): [`Association::snap`] and its tokens
 //!   replace the handshake when the INITs cross in SDP.
-//!
-//! Next: receiving I-DATA (RFC 8260), which [`Config::interleaving`]
-//! already announces and sends.
 //!
 //! ## Example
 //!

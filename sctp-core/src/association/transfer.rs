@@ -6,6 +6,7 @@
 
 use super::{Association, CloseReason, Event, Phase};
 use crate::buffered::StreamBuffers;
+use crate::interleaved::InterleavedReassembly;
 use crate::payload::Payload;
 use crate::reassembly::{Message, Reassembly};
 use crate::rto::RtoEstimator;
@@ -16,8 +17,8 @@ use bytes::{Bytes, BytesMut};
 use sctp_cc::{AckEvent, CongestionController, CongestionEvent, PathParams, SentPacket};
 use sctp_wire::{
     Abort, BuildError, Chunk, CommonHeader, DataChunk, ErrorCause, ForwardTsn, ForwardTsnStream,
-    IForwardTsn, IForwardTsnStream, Mid, OperationError, PacketBuilder, Ppid, Sack, StreamId, Tsn,
-    COMMON_HEADER_LEN,
+    IDataChunk, IForwardTsn, IForwardTsnStream, Mid, OperationError, PacketBuilder, Ppid, Sack,
+    StreamId, Tsn, COMMON_HEADER_LEN,
 };
 use std::collections::VecDeque;
 use std::fmt;
@@ -152,6 +153,9 @@ pub(super) struct Transfer {
     recovery_exit: Option<u64>,
     pub(super) tracker: ReceiveTracker,
     pub(super) reassembly: Reassembly,
+    /// With I-DATA, received messages are put together here instead
+    /// (RFC 8260); boxed, so an association without pays a pointer.
+    pub(super) interleaved: Option<Box<InterleavedReassembly>>,
     ready: VecDeque<Message>,
     ready_bytes: usize,
     /// A SACK must go out with the next packet.
@@ -292,6 +296,11 @@ impl Transfer {
             recovery_exit: None,
             tracker: ReceiveTracker::new(Tsn(peer_initial_tsn), config.delayed_ack),
             reassembly: Reassembly::new(config.max_receive_buffer as usize),
+            interleaved: interleave.then(|| {
+                Box::new(InterleavedReassembly::new(
+                    config.max_receive_buffer as usize,
+                ))
+            }),
             ready: VecDeque::new(),
             ready_bytes: 0,
             sack_requested: false,
@@ -454,6 +463,9 @@ impl Transfer {
         self.buffers.shrink();
         self.inflight.shrink();
         self.reassembly.shrink();
+        if let Some(interleaved) = self.interleaved.as_mut() {
+            interleaved.shrink();
+        }
         self.tracker.shrink();
         if self.ready.is_empty() {
             self.ready = VecDeque::new();
@@ -462,10 +474,17 @@ impl Transfer {
         self.reneged = Vec::new();
     }
 
+    /// User data held: in reassembly, or whole and waiting to be read.
+    fn held_bytes(&self) -> usize {
+        self.reassembly.buffered_bytes()
+            + self.interleaved.as_ref().map_or(0, |i| i.buffered_bytes())
+            + self.ready_bytes
+    }
+
     /// Our receive window: the buffer less what waits in reassembly or
     /// for the user (RFC 9260 §6.2).
     fn a_rwnd(&self, limit: u32) -> u32 {
-        let held = self.reassembly.buffered_bytes() + self.ready_bytes;
+        let held = self.held_bytes();
         (limit as usize).saturating_sub(held) as u32
     }
 }
@@ -701,7 +720,7 @@ impl Association {
     }
 
     /// Handles one DATA chunk; `false` stops processing the packet.
-    pub(super) fn on_data(&mut self, chunk: DataChunk, immediate: &mut bool) -> bool {
+    pub(super) fn on_data(&mut self, chunk: Incoming, immediate: &mut bool) -> bool {
         let limit = self.config.max_receive_buffer as usize;
         let Some(t) = self.transfer.as_mut() else {
             self.stats.chunks_unhandled += 1;
@@ -709,8 +728,20 @@ impl Association {
         };
         // RFC 9260 §6.2: a DATA chunk without user data is answered with
         // an ABORT carrying a No User Data cause.
-        if chunk.payload.is_empty() {
-            let cause = ErrorCause::NoUserData { tsn: chunk.tsn };
+        let (tsn, stream_id, len) = chunk.head();
+        // RFC 8260 §2.1: I-DATA once both sides listed it, DATA otherwise;
+        // the other kind is a protocol violation.
+        let interleave = t.interleave;
+        if interleave != matches!(chunk, Incoming::IData(_)) {
+            self.protocol_violation(if interleave {
+                "DATA on an association that uses I-DATA (RFC 8260 §2.1)"
+            } else {
+                "I-DATA on an association that does not use it (RFC 8260 §2.1)"
+            });
+            return false;
+        }
+        if len == 0 {
+            let cause = ErrorCause::NoUserData { tsn };
             let abort = Chunk::Abort(Abort {
                 tag_reflected: false,
                 causes: vec![cause.clone()],
@@ -723,19 +754,20 @@ impl Association {
         // reset waits for earlier TSNs already numbers its SSNs anew: it is
         // dropped unacknowledged, and taken when the peer sends it again
         // after the reset.
-        if t.reconfig.holds_back(chunk.stream_id, chunk.tsn) {
-            trace!(tsn = %chunk.tsn, "DATA past a deferred stream reset, dropped");
+        if t.reconfig.holds_back(stream_id, tsn) {
+            trace!(%tsn, "DATA past a deferred stream reset, dropped");
             return true;
         }
-        let held = t.reassembly.buffered_bytes() + t.ready_bytes;
-        let need = (held + chunk.payload.len()).saturating_sub(limit);
-        if need > 0 && t.tracker.fills_a_gap(chunk.tsn) {
+        let need = (t.held_bytes() + len).saturating_sub(limit);
+        // Reneging drops DATA by TSN; I-DATA's reassembly has no TSNs to
+        // drop by, and a sender keeping to our window never needs it.
+        if need > 0 && !t.interleave && t.tracker.fills_a_gap(tsn) {
             // RFC 9260 §6.2: with the buffer full, a chunk below the
             // largest TSN received is taken by dropping "the largest TSN
             // held for reordering"; otherwise data past a hole could fill
             // the buffer for good. The SACK that follows at once shows
             // only what is kept.
-            for (first, last) in t.reassembly.renege(chunk.tsn, need) {
+            for (first, last) in t.reassembly.renege(tsn, need) {
                 t.tracker.renege(first, last);
                 self.stats.data_reneged += u64::from(first.distance_to(last).unsigned_abs()) + 1;
             }
@@ -744,14 +776,14 @@ impl Association {
         // No room: drop without acknowledging, the peer retransmits later
         // (RFC 9260 §6.2); a SACK at once tells the zero-window prober the
         // window is still closed (RFC 9260 §6.1 A).
-        if t.reassembly.buffered_bytes() + t.ready_bytes + chunk.payload.len() > limit {
-            trace!(tsn = %chunk.tsn, "receive buffer full, DATA dropped");
+        if t.held_bytes() + len > limit {
+            trace!(%tsn, "receive buffer full, DATA dropped");
             self.stats.data_dropped_no_buffer += 1;
             t.sack_requested = true;
             return true;
         }
-        *immediate |= chunk.immediate_sack;
-        match t.tracker.on_data(chunk.tsn) {
+        *immediate |= chunk.immediate_sack();
+        match t.tracker.on_data(tsn) {
             DataVerdict::Duplicate => return true,
             DataVerdict::OutOfWindow => {
                 self.stats.dropped_unexpected += 1;
@@ -762,18 +794,22 @@ impl Association {
         // RFC 9260 §6.5: DATA on a stream that does not exist is
         // acknowledged, reported with an Invalid Stream Identifier error,
         // and discarded.
-        if chunk.stream_id.0 >= t.inbound_streams {
+        if stream_id.0 >= t.inbound_streams {
             let error = Chunk::Error(OperationError {
-                causes: vec![ErrorCause::InvalidStreamIdentifier {
-                    stream_id: chunk.stream_id,
-                }],
+                causes: vec![ErrorCause::InvalidStreamIdentifier { stream_id }],
             });
             self.send_to_peer(&[error]);
             return true;
         }
         // The buffer check above leaves only refusals that acknowledge the
         // TSN: a chunk inconsistent with what was delivered is dropped.
-        if let Err(e) = t.reassembly.insert(chunk) {
+        let inserted = match (chunk, t.interleaved.as_mut()) {
+            (Incoming::Data(chunk), _) => t.reassembly.insert(chunk),
+            (Incoming::IData(chunk), Some(interleaved)) => interleaved.insert(chunk),
+            // `interleave` holds, so the I-DATA reassembly exists.
+            (Incoming::IData(_), None) => return true,
+        };
+        if let Err(e) = inserted {
             trace!(%e, "DATA refused by reassembly");
             if e.acknowledge_tsn() {
                 self.stats.data_refused += 1;
@@ -792,7 +828,11 @@ impl Association {
             return;
         };
         let was_empty = t.ready.is_empty();
-        while let Some(mut m) = t.reassembly.pop_message() {
+        while let Some(mut m) = t.reassembly.pop_message().or_else(|| {
+            t.interleaved
+                .as_mut()
+                .and_then(|interleaved| interleaved.pop_message())
+        }) {
             // RFC 8831 §6.6: the byte of an Empty PPID message is ignored;
             // it is delivered as the empty message it stands for.
             if matches!(m.ppid, Ppid::STRING_EMPTY | Ppid::BINARY_EMPTY) {
@@ -811,10 +851,15 @@ impl Association {
     /// RFC 3758 §3.6: the peer abandoned messages up to a new cumulative
     /// TSN; skip them, release their fragments, deliver what became in
     /// order, and acknowledge.
-    pub(super) fn on_forward_tsn(&mut self, forward: ForwardTsn) {
+    pub(super) fn on_forward_tsn(&mut self, forward: ForwardTsn) -> bool {
         let Some(t) = self.transfer.as_mut() else {
-            return;
+            return true;
         };
+        // RFC 8260 §2.3.1: with I-DATA, only I-FORWARD TSN.
+        if t.interleave {
+            self.protocol_violation("FORWARD TSN on an association that uses I-DATA");
+            return false;
+        }
         t.tracker.forward_cum_tsn(forward.new_cum_tsn);
         for entry in forward.streams.iter() {
             t.reassembly.skip_ordered(entry.stream_id, entry.ssn);
@@ -822,6 +867,28 @@ impl Association {
         t.reassembly.drop_fragments_up_to(t.tracker.cum_tsn());
         t.sack_requested = true;
         self.deliver_ready();
+        true
+    }
+
+    /// RFC 8260 §2.3.1: the I-FORWARD TSN of I-DATA: the peer abandoned
+    /// messages up to a new cumulative TSN; each entry names the largest
+    /// MID given up on a stream, ordered or unordered. Skip them, release
+    /// their fragments, deliver what became in order, and acknowledge.
+    pub(super) fn on_iforward_tsn(&mut self, forward: IForwardTsn) -> bool {
+        let Some(t) = self.transfer.as_mut() else {
+            return true;
+        };
+        let Some(interleaved) = t.interleaved.as_mut() else {
+            self.protocol_violation("I-FORWARD TSN on an association that does not use I-DATA");
+            return false;
+        };
+        t.tracker.forward_cum_tsn(forward.new_cum_tsn);
+        for entry in forward.streams.iter() {
+            interleaved.skip(entry.stream_id, entry.unordered, entry.mid);
+        }
+        t.sack_requested = true;
+        self.deliver_ready();
+        true
     }
 
     /// The cumulative TSN of the peer's data we received.
@@ -1285,5 +1352,29 @@ fn push_data(b: &mut PacketBuilder, sent: &Sent, interleave: bool) -> Result<(),
         b.push(&sent.as_idata())
     } else {
         b.push(&sent.chunk)
+    }
+}
+
+/// A received chunk of user data: DATA, or I-DATA (RFC 8260).
+pub(super) enum Incoming {
+    Data(DataChunk),
+    IData(IDataChunk),
+}
+
+impl Incoming {
+    /// Its TSN, stream and user data length.
+    fn head(&self) -> (Tsn, StreamId, usize) {
+        match self {
+            Incoming::Data(c) => (c.tsn, c.stream_id, c.payload.len()),
+            Incoming::IData(c) => (c.tsn, c.stream_id, c.payload.len()),
+        }
+    }
+
+    /// The I bit (RFC 7053): the sender asks for a SACK at once.
+    fn immediate_sack(&self) -> bool {
+        match self {
+            Incoming::Data(c) => c.immediate_sack,
+            Incoming::IData(c) => c.immediate_sack,
+        }
     }
 }

@@ -263,7 +263,7 @@ fn aborted_for_protocol_violation(p: &Pair) -> bool {
 
 #[test]
 fn data_on_an_i_data_association_is_a_protocol_violation() {
-    // RFC 8260 §2.1: once I-DATA is negotiated, DATA must not be sent.
+    // RFC 8260 §2.2.1: once I-DATA is negotiated, DATA must not be sent.
     let mut p = connect(interleaving(Scheduler::Fcfs), interleaving(Scheduler::Fcfs));
     let tag = p.z.local_verification_tag();
     let data = Chunk::Data(DataChunk {

@@ -729,14 +729,14 @@ impl Association {
         // RFC 9260 §6.2: a DATA chunk without user data is answered with
         // an ABORT carrying a No User Data cause.
         let (tsn, stream_id, len) = chunk.head();
-        // RFC 8260 §2.1: I-DATA once both sides listed it, DATA otherwise;
+        // RFC 8260 §2.2.1: I-DATA once both sides listed it, DATA otherwise;
         // the other kind is a protocol violation.
         let interleave = t.interleave;
         if interleave != matches!(chunk, Incoming::IData(_)) {
             self.protocol_violation(if interleave {
-                "DATA on an association that uses I-DATA (RFC 8260 §2.1)"
+                "DATA on an association that uses I-DATA (RFC 8260 §2.2.1)"
             } else {
-                "I-DATA on an association that does not use it (RFC 8260 §2.1)"
+                "I-DATA on an association that does not use it (RFC 8260 §2.2.1)"
             });
             return false;
         }
@@ -1346,7 +1346,7 @@ impl Association {
 }
 
 /// Writes a chunk of the flight into the packet: as DATA, or as I-DATA
-/// once interleaving was negotiated (RFC 8260 §2.1: then only I-DATA).
+/// once interleaving was negotiated (RFC 8260 §2.2.1: then only I-DATA).
 fn push_data(b: &mut PacketBuilder, sent: &Sent, interleave: bool) -> Result<(), BuildError> {
     if interleave {
         b.push(&sent.as_idata())

@@ -719,15 +719,14 @@ impl Association {
         .min()
     }
 
-    /// Handles one DATA chunk; `false` stops processing the packet.
+    /// Handles one DATA or I-DATA chunk; `false` stops processing the
+    /// packet.
     pub(super) fn on_data(&mut self, chunk: Incoming, immediate: &mut bool) -> bool {
         let limit = self.config.max_receive_buffer as usize;
         let Some(t) = self.transfer.as_mut() else {
             self.stats.chunks_unhandled += 1;
             return true;
         };
-        // RFC 9260 §6.2: a DATA chunk without user data is answered with
-        // an ABORT carrying a No User Data cause.
         let (tsn, stream_id, len) = chunk.head();
         // RFC 8260 §2.2.1: I-DATA once both sides listed it, DATA otherwise;
         // the other kind is a protocol violation.
@@ -740,6 +739,8 @@ impl Association {
             });
             return false;
         }
+        // RFC 9260 §6.2: a DATA chunk without user data is answered with
+        // an ABORT carrying a No User Data cause (I-DATA alike).
         if len == 0 {
             let cause = ErrorCause::NoUserData { tsn };
             let abort = Chunk::Abort(Abort {

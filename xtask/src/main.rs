@@ -5,13 +5,15 @@
 //! cargo xtask ci       # everything CI checks; `.ci/run` calls this
 //! cargo xtask tshark   # Wireshark's verdict on the packets we encode
 //! cargo xtask demo     # decode the golden captures and sample packets
-//! cargo xtask bench    # the sctp-wire and sctp-core benchmarks
+//! cargo xtask bench    # the sctp-wire, sctp-core and sctp-sim benchmarks
+//! cargo xtask bench udp  # sctp-perf against bare UDP on loopback
 //! cargo xtask fuzz wire --seconds N   # cargo-fuzz on packet decoding
 //! cargo xtask sim      # the simulator's built-in scenarios (the main job)
 //! cargo xtask soak [--messages N]     # the simulator's soak, release mode
 //! cargo xtask interop  # sctp-perf against pion/sctp and usrsctp
 //! ```
 
+mod bench;
 mod ci;
 mod demo;
 mod fuzz;
@@ -50,9 +52,10 @@ enum Command {
     Soak(soak::Args),
     /// Run sctp-perf against pion/sctp and usrsctp, installing them if needed.
     Interop,
-    /// Run the sctp-wire, sctp-core and sctp-sim benchmarks, passing extra arguments through.
+    /// Run the sctp-wire, sctp-core and sctp-sim benchmarks, passing extra
+    /// arguments through; `bench udp` compares sctp-perf with bare UDP.
     Bench {
-        /// Arguments for `cargo bench` (after `--`, for the bench harness).
+        /// `udp`, or arguments for `cargo bench` (after `--`, for the bench harness).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
@@ -67,19 +70,7 @@ fn main() -> ExitCode {
         Command::Sim => soak::default_set(),
         Command::Soak(args) => soak::run(&args),
         Command::Interop => interop::run(),
-        Command::Bench { args } => util::run(
-            util::cargo()
-                .args([
-                    "bench",
-                    "-p",
-                    "sctp-wire",
-                    "-p",
-                    "sctp-core",
-                    "-p",
-                    "sctp-sim",
-                ])
-                .args(args),
-        ),
+        Command::Bench { args } => bench::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

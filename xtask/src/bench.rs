@@ -3,9 +3,10 @@
 //! sctp-perf over UDP on loopback against a bare UDP socket pair, measured
 //! in turn in the same run, and the ratio of the two.
 
+use crate::interop::{free_port, Server};
 use crate::util::{self, Result};
 use std::net::UdpSocket;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// Bytes of each datagram of the bare UDP flow: the 1200-byte MTU the
@@ -161,31 +162,12 @@ fn bare_udp() -> Result<BareUdp> {
     })
 }
 
-/// A child process killed when dropped.
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// One sctp-perf run, client to server without echo: [`SCTP_BYTES`] in
 /// [`MESSAGE`]-byte messages; the client's bytes and seconds (handshake
 /// to graceful close) give the rate.
 fn sctp_perf(perf: &std::path::Path) -> Result<f64> {
-    let port = UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port();
-    let listen = format!("127.0.0.1:{port}");
-    let _server = KillOnDrop(
-        Command::new(perf)
-            .args(["server", "--listen", &listen])
-            .stdout(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot start sctp-perf server: {e}"))?,
-    );
-    // Let it bind its socket.
-    std::thread::sleep(Duration::from_millis(200));
+    let listen = format!("127.0.0.1:{}", free_port()?);
+    let _server = Server::start(Command::new(perf).args(["server", "--listen", &listen]))?;
     let out = util::output(Command::new(perf).args([
         "client",
         "--connect",

@@ -180,18 +180,18 @@ fn build() -> Result<Tools> {
 }
 
 /// A UDP port on loopback free when asked.
-fn free_port() -> Result<u16> {
+pub(crate) fn free_port() -> Result<u16> {
     Ok(UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 /// A server process: its output lines as they come, killed when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     lines: mpsc::Receiver<String>,
 }
 
 impl Server {
-    fn start(cmd: &mut Command) -> Result<Server> {
+    pub(crate) fn start(cmd: &mut Command) -> Result<Server> {
         println!("$ {} &", util::display(cmd));
         let mut child = cmd
             .stdin(Stdio::null())
@@ -213,7 +213,11 @@ impl Server {
 
     /// Hands the server's lines to `done` until it returns true; fails
     /// when `limit` passes first.
-    fn read_until(&self, limit: Duration, mut done: impl FnMut(&str) -> Result<bool>) -> Result {
+    pub(crate) fn read_until(
+        &self,
+        limit: Duration,
+        mut done: impl FnMut(&str) -> Result<bool>,
+    ) -> Result {
         let deadline = Instant::now() + limit;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());

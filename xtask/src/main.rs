@@ -9,7 +9,7 @@
 //! cargo xtask bench udp  # sctp-perf against bare UDP on loopback
 //! cargo xtask fuzz wire --seconds N   # cargo-fuzz on packet decoding
 //! cargo xtask sim      # the simulator's built-in scenarios (the main job)
-//! cargo xtask soak [--messages N]     # the simulator's soak, release mode
+//! cargo xtask soak [--only sim|perf]  # the simulator's and sctp-perf's soaks
 //! cargo xtask interop  # sctp-perf against pion/sctp and usrsctp
 //! ```
 
@@ -48,7 +48,8 @@ enum Command {
     Fuzz(fuzz::Args),
     /// Run the simulator's built-in scenario set (release mode); report in target/sctp-sim/.
     Sim,
-    /// Push a million messages (or --messages N) through the simulator's hostile link.
+    /// Push a million messages (or --messages N) through the simulator's hostile link,
+    /// then 8 sctp-perf clients' echoes through one server on loopback.
     Soak(soak::Args),
     /// Run sctp-perf against pion/sctp and usrsctp, installing them if needed.
     Interop,

@@ -89,6 +89,7 @@ mod buffered;
 mod config;
 mod cookie;
 mod interleaved;
+mod pacing;
 mod payload;
 mod random;
 mod reassembly;

@@ -7,6 +7,7 @@
 use super::{Association, CloseReason, Event, Phase};
 use crate::buffered::StreamBuffers;
 use crate::interleaved::InterleavedReassembly;
+use crate::pacing::{Pacer, RateSampler};
 use crate::payload::Payload;
 use crate::reassembly::{Message, Reassembly};
 use crate::rto::RtoEstimator;
@@ -181,6 +182,10 @@ pub(super) struct Transfer {
     /// Per-stream bytes queued or unacknowledged, and their low-water
     /// thresholds.
     pub(super) buffers: StreamBuffers,
+    /// Delivery-rate samples, kept only for a controller that wants them.
+    rates: Option<Box<RateSampler>>,
+    /// Pacing, once the controller gave a pacing rate.
+    pacer: Option<Box<Pacer>>,
 }
 
 /// Numbers the association exposes about its data transfer.
@@ -276,7 +281,7 @@ impl Transfer {
         // RFC 8260 §2.2.1: I-DATA only when both sides listed it.
         let interleave = config.interleaving && assoc.peer.is_some_and(|p| p.idata);
         let next_tsn = (1u64 << 32) + u64::from(assoc.my_initial_tsn);
-        Transfer {
+        let mut t = Transfer {
             send: SendQueue::new(streams.0, config.scheduler, interleave),
             interleave,
             inflight: InFlight::new(next_tsn),
@@ -315,7 +320,13 @@ impl Transfer {
             adv_peer_ack: next_tsn - 1,
             forward_tsn_due: false,
             buffers: StreamBuffers::default(),
+            rates: None,
+            pacer: None,
+        };
+        if t.cc.wants_rate_samples() {
+            t.rates = Some(Box::new(RateSampler::new(next_tsn)));
         }
+        t
     }
 
     fn unwrap_tsn(&self, tsn: Tsn) -> Option<u64> {
@@ -461,6 +472,9 @@ impl Transfer {
         self.release_idle_tx_buffer();
         self.send.shrink();
         self.buffers.shrink();
+        if let Some(rates) = self.rates.as_mut() {
+            rates.shrink();
+        }
         self.inflight.shrink();
         self.reassembly.shrink();
         if let Some(interleaved) = self.interleaved.as_mut() {
@@ -713,6 +727,7 @@ impl Association {
             t.tracker.sack_deadline(),
             t.reconfig.timeout(),
             t.send.next_expiry(),
+            t.pacer.as_ref().and_then(|p| p.deadline()),
         ]
         .into_iter()
         .flatten()
@@ -952,6 +967,19 @@ impl Association {
         let cum_advanced = cum > t.cum_ack;
         let mut rtt = None;
         let mut cum_bytes = 0;
+        if let Some(rates) = t.rates.as_mut() {
+            // Chunks acknowledged for the first time by the cumulative ack
+            // feed the delivery-rate sample (gap-acked ones already did).
+            for key in t.inflight.keys(..=cum) {
+                if t.inflight
+                    .get(key)
+                    .is_some_and(|s| !s.gap_acked && !s.abandoned)
+                {
+                    rates.on_acked(key, now);
+                }
+            }
+            rates.forget_through(cum);
+        }
         let buffers = &mut t.buffers;
         // Consecutive chunks mostly share a stream: their bytes leave the
         // stream's buffer in one go.
@@ -1008,6 +1036,9 @@ impl Association {
                 if let Some((true, len, retransmitted, sent_at)) = newly {
                     gap_bytes += len;
                     highest_newly_acked = Some(key);
+                    if let Some(rates) = t.rates.as_mut() {
+                        rates.on_acked(key, now);
+                    }
                     if !retransmitted {
                         rtt = Some(now.saturating_duration_since(sent_at));
                     }
@@ -1041,18 +1072,24 @@ impl Association {
                         s.to_retransmit = true;
                         s.fast = true;
                         s.fast_done = true;
-                        return true;
+                        return Some(s.len());
                     }
-                    false
+                    None
                 });
-                if marked == Some(true) {
+                if let Some(Some(len)) = marked {
                     fast_loss = true;
                     t.counters.fast_retransmits += 1;
+                    if let Some(rates) = t.rates.as_mut() {
+                        rates.on_loss(len);
+                    }
                 }
             }
         }
         if let Some(sample) = rtt {
             t.rto.on_rtt_sample(sample);
+            if let Some(rates) = t.rates.as_mut() {
+                rates.on_rtt(sample);
+            }
         }
         // RFC 9260 §7.2.4: leave fast recovery once the exit point is acked.
         if t.recovery_exit.is_some_and(|exit| cum >= exit) {
@@ -1067,7 +1104,7 @@ impl Association {
             in_flight_before,
             in_flight_after: t.inflight.flight,
             rtt,
-            rate: None,
+            rate: t.rates.as_mut().and_then(|rates| rates.take_sample()),
             app_limited: t.send.is_empty(),
         });
         if fast_loss && t.recovery_exit.is_none() {
@@ -1123,6 +1160,9 @@ impl Association {
             // E1: the congestion controller collapses cwnd; E2: RTO backs off;
             // E3: every outstanding chunk is retransmitted.
             t.cc.on_congestion(now, CongestionEvent::Timeout, t.inflight.flight);
+            if let Some(rates) = t.rates.as_mut() {
+                rates.on_loss(t.inflight.flight);
+            }
             t.recovery_exit = None;
             t.rto.back_off();
             for key in t.inflight.keys(..) {
@@ -1190,8 +1230,16 @@ impl Association {
         loop {
             // A delayed SACK also rides on any DATA this packet will carry
             // (RFC 9260 §6.2 allows bundling it; it saves a packet).
-            let data_to_send =
+            let data_waiting =
                 t.inflight.has_marked() || (!t.send.is_empty() && t.inflight.flight < t.cc.cwnd());
+            // Pacing: data waits for its time on the wire; acknowledgements
+            // do not.
+            let pacing = t.cc.pacing_rate();
+            let paced_out = pacing.is_some() && t.pacer.as_ref().is_some_and(|p| !p.ready(now));
+            if let Some(pacer) = t.pacer.as_mut() {
+                pacer.set_waiting(paced_out && data_waiting);
+            }
+            let data_to_send = data_waiting && !paced_out;
             let sack_pending = t.tracker.sack_deadline().is_some() && data_to_send;
             let sack_wanted = t.sack_requested || sack_pending || t.tracker.sack_due(now);
             if !sack_wanted && !data_to_send && !t.forward_tsn_due {
@@ -1233,7 +1281,7 @@ impl Association {
             // Retransmissions first (RFC 9260 §6.3.3 E3, §7.2.4): fast
             // ones within the fast-retransmit budget, the others within cwnd.
             let mut from = 0;
-            while let Some(key) = t.inflight.next_marked(from) {
+            while let Some(key) = t.inflight.next_marked(from).filter(|_| !paced_out) {
                 from = key + 1;
                 let Some(s) = t.inflight.get(key) else {
                     break;
@@ -1256,6 +1304,7 @@ impl Association {
                 if s.fast {
                     fast_budget -= len;
                 }
+                let flight_before = t.inflight.flight;
                 t.inflight.update(key, |s| {
                     s.to_retransmit = false;
                     s.retransmitted = true;
@@ -1263,6 +1312,9 @@ impl Association {
                     s.misses = 0;
                     s.sent_at = now;
                 });
+                if let Some(rates) = t.rates.as_mut() {
+                    rates.on_retransmit(key, now, len, flight_before);
+                }
                 data_bytes += len;
                 rtx_bytes += len;
                 t.counters.retransmissions += 1;
@@ -1271,7 +1323,7 @@ impl Association {
             // the peer's window has room (or nothing is in flight: the
             // zero-window probe of rule A), and Max.Burst allows.
             loop {
-                if t.send.is_empty() || t.inflight.flight >= t.cc.cwnd() {
+                if paced_out || t.send.is_empty() || t.inflight.flight >= t.cc.cwnd() {
                     break;
                 }
                 if burst_limit.is_some_and(|l| sent_new >= l) {
@@ -1312,11 +1364,22 @@ impl Association {
                     break;
                 }
                 let len = sent.len();
+                if let Some(rates) = t.rates.as_mut() {
+                    rates.on_new(t.next_tsn, now, len, t.inflight.flight);
+                }
                 t.inflight.push(t.next_tsn, sent);
                 t.counters.data_chunks_sent += 1;
                 t.next_tsn += 1;
                 sent_new += len;
                 data_bytes += len;
+            }
+            // draft-cheng-iccrg-delivery-rate-estimation §3.4: nothing left
+            // to send though the window has room: the samples of what goes
+            // now are application-limited.
+            if t.send.is_empty() && !t.inflight.has_marked() && t.inflight.flight < t.cc.cwnd() {
+                if let Some(rates) = t.rates.as_mut() {
+                    rates.mark_app_limited(t.inflight.flight);
+                }
             }
             if b.is_empty() {
                 t.tx_buffer = b.into_buffer();
@@ -1338,6 +1401,11 @@ impl Association {
             }
             let (datagram, rest) = b.finish_split(checksum);
             t.tx_buffer = rest;
+            if let (Some(rate), true) = (pacing, data_bytes > 0) {
+                t.pacer
+                    .get_or_insert_with(Box::default)
+                    .on_sent(now, datagram.len(), rate);
+            }
             self.transmits.push_back(datagram);
             if data_bytes == 0 {
                 return sent_data;

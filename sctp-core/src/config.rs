@@ -1,5 +1,6 @@
 //! Association configuration, with the defaults of DESIGN.md §7.
 
+use crate::rack::LossDetection;
 use crate::send_queue::Scheduler;
 use sctp_cc::{CongestionControllerFactory, Rfc9260Config};
 use std::fmt;
@@ -64,6 +65,10 @@ pub struct Config {
     /// Which stream's data goes next (RFC 8260 §3); first come, first
     /// served by default.
     pub scheduler: Scheduler,
+    /// How lost chunks are found: the three-miss rule of RFC 9260 §7.2.4
+    /// (the default), or RACK-TLP (RFC 8985), which tolerates reordering
+    /// and finds losses at the tail without waiting for T3-rtx.
+    pub loss_detection: LossDetection,
 }
 
 impl fmt::Debug for Config {
@@ -84,6 +89,7 @@ impl fmt::Debug for Config {
             .field("zero_checksum", &self.zero_checksum)
             .field("interleaving", &self.interleaving)
             .field("scheduler", &self.scheduler)
+            .field("loss_detection", &self.loss_detection)
             .finish_non_exhaustive()
     }
 }
@@ -111,6 +117,7 @@ impl Default for Config {
             zero_checksum: false,
             interleaving: false,
             scheduler: Scheduler::Fcfs,
+            loss_detection: LossDetection::ThreeMisses,
         }
     }
 }

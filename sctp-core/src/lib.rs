@@ -91,6 +91,7 @@ mod cookie;
 mod interleaved;
 mod pacing;
 mod payload;
+mod rack;
 mod random;
 mod reassembly;
 mod rto;
@@ -106,5 +107,6 @@ pub use association::{
 };
 pub use config::Config;
 pub use payload::Payload;
+pub use rack::LossDetection;
 pub use random::{RandomSource, SeededRandom};
 pub use send_queue::Scheduler;

@@ -9,6 +9,7 @@ use crate::buffered::StreamBuffers;
 use crate::interleaved::InterleavedReassembly;
 use crate::pacing::{Pacer, RateSampler};
 use crate::payload::Payload;
+use crate::rack::{LossDetection, Rack};
 use crate::reassembly::{Message, Reassembly};
 use crate::rto::RtoEstimator;
 use crate::send::{InFlight, Policy, Sent};
@@ -186,6 +187,8 @@ pub(super) struct Transfer {
     rates: Option<Box<RateSampler>>,
     /// Pacing, once the controller gave a pacing rate.
     pacer: Option<Box<Pacer>>,
+    /// RACK-TLP's state, when it replaces the three-miss rule.
+    rack: Option<Box<Rack>>,
 }
 
 /// Numbers the association exposes about its data transfer.
@@ -241,6 +244,8 @@ pub struct TransferCounters {
     pub messages_abandoned: u64,
     /// FORWARD TSN chunks sent (RFC 3758 §3.5).
     pub forward_tsns_sent: u64,
+    /// Tail-loss probes sent (RFC 8985 §7).
+    pub tail_loss_probes: u64,
 }
 
 /// Most packets written into one allocation (see [`Transfer::tx_buffer`]).
@@ -322,6 +327,8 @@ impl Transfer {
             buffers: StreamBuffers::default(),
             rates: None,
             pacer: None,
+            rack: (config.loss_detection == LossDetection::RackTlp)
+                .then(|| Box::new(Rack::new(config.delayed_ack))),
         };
         if t.cc.wants_rate_samples() {
             t.rates = Some(Box::new(RateSampler::new(next_tsn)));
@@ -364,6 +371,102 @@ impl Transfer {
         }
         self.counters.messages_abandoned += 1;
         self.advance_peer_ack_point();
+    }
+
+    /// RFC 9260 §7.2.4: enter fast recovery up to the highest TSN
+    /// outstanding, with one window reduction for the whole recovery.
+    fn enter_recovery(&mut self, now: Instant) {
+        if self.recovery_exit.is_none() {
+            self.recovery_exit = Some(self.next_tsn - 1);
+            self.cc
+                .on_congestion(now, CongestionEvent::FastRetransmit, self.inflight.flight);
+            debug!(cwnd = self.cc.cwnd(), "fast retransmit");
+        }
+    }
+
+    /// RFC 8985 §6.2 step 5 (RACK_detect_loss): every outstanding chunk
+    /// sent before the latest acknowledged one, and for longer than
+    /// RACK.rtt plus the reordering window, is marked for retransmission;
+    /// the reordering timer is set for the first of the others. Returns
+    /// the bytes marked.
+    fn rack_detect_loss(&mut self, now: Instant) -> usize {
+        let srtt = self.rto.srtt();
+        let Some(rack) = self.rack.as_mut() else {
+            return 0;
+        };
+        let Some(latest) = rack.latest_key() else {
+            return 0;
+        };
+        let reo_wnd = rack.reo_wnd(srtt);
+        let mut lost = 0;
+        let mut timer: Option<Instant> = None;
+        for key in self.inflight.keys(self.cum_ack + 1..latest) {
+            let Some(s) = self.inflight.get(key) else {
+                continue;
+            };
+            if s.gap_acked || s.abandoned || s.to_retransmit {
+                continue;
+            }
+            let Some(deadline) = rack.loss_deadline(s.sent_at, key, reo_wnd) else {
+                continue;
+            };
+            if deadline <= now {
+                let len = self.inflight.update(key, |s| {
+                    s.to_retransmit = true;
+                    s.fast = false;
+                    s.len()
+                });
+                lost += len.unwrap_or(0);
+                self.counters.fast_retransmits += 1;
+            } else {
+                timer = Some(timer.map_or(deadline, |t| t.min(deadline)));
+            }
+        }
+        rack.set_reorder_timer(timer);
+        if lost > 0 {
+            if let Some(rates) = self.rates.as_mut() {
+                rates.on_loss(lost);
+            }
+        }
+        lost
+    }
+
+    /// RFC 8985 §7.2: (re)arms the tail-loss probe while data is
+    /// outstanding.
+    fn arm_probe(&mut self, now: Instant) {
+        let srtt = self.rto.srtt();
+        let keys = self.inflight.keys(..);
+        let single = keys.end - keys.start == 1;
+        let t3 = self.t3;
+        let empty = self.inflight.is_empty();
+        let Some(rack) = self.rack.as_mut() else {
+            return;
+        };
+        if empty {
+            rack.disarm();
+        } else {
+            rack.arm_probe(now, srtt, single, t3);
+        }
+    }
+
+    /// RFC 8985 §7.3: the probe timer fired: the last chunk outstanding
+    /// goes again (as a fast retransmission, whatever cwnd), so that its
+    /// SACK lets RACK find what was lost before it.
+    fn send_probe(&mut self) {
+        let last = self.inflight.keys(..).rev().find(|&k| {
+            self.inflight
+                .get(k)
+                .is_some_and(|s| !s.gap_acked && !s.abandoned)
+        });
+        let Some(key) = last else {
+            return;
+        };
+        self.inflight.update(key, |s| {
+            s.to_retransmit = true;
+            s.fast = true;
+        });
+        self.counters.tail_loss_probes += 1;
+        trace!(key, "tail-loss probe");
     }
 
     /// RFC 3758 §3.1: timed messages whose lifetime ended while they
@@ -728,6 +831,7 @@ impl Association {
             t.reconfig.timeout(),
             t.send.next_expiry(),
             t.pacer.as_ref().and_then(|p| p.deadline()),
+            t.rack.as_ref().and_then(|r| r.deadline()),
         ]
         .into_iter()
         .flatten()
@@ -967,18 +1071,24 @@ impl Association {
         let cum_advanced = cum > t.cum_ack;
         let mut rtt = None;
         let mut cum_bytes = 0;
-        if let Some(rates) = t.rates.as_mut() {
+        if t.rates.is_some() || t.rack.is_some() {
             // Chunks acknowledged for the first time by the cumulative ack
-            // feed the delivery-rate sample (gap-acked ones already did).
+            // feed the delivery-rate sample and RACK (gap-acked ones
+            // already did).
             for key in t.inflight.keys(..=cum) {
-                if t.inflight
-                    .get(key)
-                    .is_some_and(|s| !s.gap_acked && !s.abandoned)
-                {
+                let Some(s) = t.inflight.get(key).filter(|s| !s.gap_acked && !s.abandoned) else {
+                    continue;
+                };
+                if let Some(rates) = t.rates.as_mut() {
                     rates.on_acked(key, now);
                 }
+                if let Some(rack) = t.rack.as_mut() {
+                    rack.on_acked(now, s.sent_at, key, s.retransmitted);
+                }
             }
-            rates.forget_through(cum);
+            if let Some(rates) = t.rates.as_mut() {
+                rates.forget_through(cum);
+            }
         }
         let buffers = &mut t.buffers;
         // Consecutive chunks mostly share a stream: their bytes leave the
@@ -1039,6 +1149,9 @@ impl Association {
                     if let Some(rates) = t.rates.as_mut() {
                         rates.on_acked(key, now);
                     }
+                    if let Some(rack) = t.rack.as_mut() {
+                        rack.on_acked(now, sent_at, key, retransmitted);
+                    }
                     if !retransmitted {
                         rtt = Some(now.saturating_duration_since(sent_at));
                     }
@@ -1060,7 +1173,16 @@ impl Association {
         // acknowledged and still missing gets a miss indication; the
         // third marks it for one fast retransmission.
         let mut fast_loss = false;
-        if let Some(htna) = highest_newly_acked {
+        if t.rack.is_some() {
+            // RFC 8985 §6.2: time, not miss counts, declares losses; a
+            // duplicate TSN report shows a retransmission was not needed.
+            if !sack.duplicate_tsns.is_empty() {
+                if let Some(rack) = t.rack.as_mut() {
+                    rack.on_spurious();
+                }
+            }
+            fast_loss = t.rack_detect_loss(now) > 0;
+        } else if let Some(htna) = highest_newly_acked {
             for key in t.inflight.keys(..htna) {
                 let missing = |s: &Sent| !(s.gap_acked || s.fast_done || s.abandoned);
                 if !t.inflight.get(key).is_some_and(missing) {
@@ -1095,6 +1217,9 @@ impl Association {
         if t.recovery_exit.is_some_and(|exit| cum >= exit) {
             t.recovery_exit = None;
             t.cc.on_recovery_exit(now);
+            if let Some(rack) = t.rack.as_mut() {
+                rack.on_recovery_exit();
+            }
         }
         t.cc.on_ack(&AckEvent {
             now,
@@ -1107,12 +1232,8 @@ impl Association {
             rate: t.rates.as_mut().and_then(|rates| rates.take_sample()),
             app_limited: t.send.is_empty(),
         });
-        if fast_loss && t.recovery_exit.is_none() {
-            // RFC 9260 §7.2.4: enter fast recovery up to the highest TSN
-            // outstanding; one window reduction for the whole recovery.
-            t.recovery_exit = Some(t.next_tsn - 1);
-            t.cc.on_congestion(now, CongestionEvent::FastRetransmit, t.inflight.flight);
-            debug!(cwnd = t.cc.cwnd(), "fast retransmit");
+        if fast_loss {
+            t.enter_recovery(now);
         }
         // RFC 9260 §6.2.1 C: the peer's rwnd is the a_rwnd less what is
         // still outstanding (see `Transfer::peer_rwnd`).
@@ -1124,6 +1245,12 @@ impl Association {
             t.release_idle_tx_buffer();
         } else if cum_advanced {
             t.t3 = Some(now + t.rto.rto());
+        }
+        if cum_advanced || highest_newly_acked.is_some() {
+            if let Some(rack) = t.rack.as_mut() {
+                rack.on_progress();
+            }
+            t.arm_probe(now);
         }
         // RFC 9260 §6.1 A: while the peer answers zero-window probes with
         // SACKs, the unacknowledged probes do not count as errors.
@@ -1147,6 +1274,15 @@ impl Association {
             return;
         };
         t.expire_queued(now);
+        if let Some((reorder, probe)) = t.rack.as_mut().map(|r| r.take_due(now)) {
+            // RFC 8985 §6.3: the reordering timer looks for losses again.
+            if reorder && t.rack_detect_loss(now) > 0 {
+                t.enter_recovery(now);
+            }
+            if probe {
+                t.send_probe();
+            }
+        }
         if t.t3.is_some_and(|d| now >= d) {
             t.t3_expiries += 1;
             t.counters.t3_expiries += 1;
@@ -1396,6 +1532,10 @@ impl Association {
                 // RFC 9260 §6.3.2 R1: T3 runs while data is outstanding.
                 if t.t3.is_none() {
                     t.t3 = Some(now + t.rto.rto());
+                }
+                // RFC 8985 §7.2: sending data (re)arms the probe.
+                if sent_new > 0 {
+                    t.arm_probe(now);
                 }
                 sent_data = true;
             }

@@ -9,6 +9,11 @@
 //! - [`Rfc9260`]: slow start, congestion avoidance with
 //!   partial_bytes_acked, fast recovery, T3-rtx collapse and idle cwnd
 //!   validation, as RFC 9260 §7.2 states them.
+//! - [`Bbr`]: BBR v1's model of the path (maximum delivery rate over ten
+//!   round trips, minimum RTT over ten seconds) and its Startup, Drain,
+//!   ProbeBW and ProbeRTT states, pacing at the estimated bandwidth, with
+//!   BBR v2's bound on the flight when a probe loses too much; random
+//!   loss does not shrink its window.
 //! - [`FixedWindow`]: a constant window, for tests.
 //! - [`DeliveryRateEstimator`]: delivery-rate samples for model-based
 //!   controllers, and windowed [`filter`]s over time or round counts.
@@ -71,12 +76,14 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod bbr;
 mod controller;
 pub mod filter;
 mod fixed;
 pub mod rate;
 mod rfc9260;
 
+pub use bbr::{Bbr, BbrConfig, BbrState};
 pub use controller::{
     AckEvent, CongestionController, CongestionControllerFactory, CongestionEvent, PathParams,
     SentPacket,

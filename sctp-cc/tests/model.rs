@@ -4,6 +4,7 @@
 
 use proptest::collection::vec;
 use proptest::prelude::*;
+use sctp_cc::rate::SendSnapshot;
 use sctp_cc::*;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -49,7 +50,10 @@ fn op() -> impl Strategy<Value = Op> {
 /// the path MTU, the clock, and whether fast recovery is on.
 struct Sender {
     cc: Box<dyn CongestionController>,
-    flight: VecDeque<usize>,
+    /// Rate samples for the controllers that use them, as the
+    /// association produces them.
+    estimator: DeliveryRateEstimator,
+    flight: VecDeque<(usize, SendSnapshot)>,
     in_flight: usize,
     mtu: usize,
     now: Instant,
@@ -75,6 +79,7 @@ impl Sender {
         let free_window = cc.cwnd().max(min_cwnd);
         Sender {
             cc,
+            estimator: DeliveryRateEstimator::new(),
             flight: VecDeque::new(),
             in_flight: 0,
             mtu,
@@ -94,8 +99,12 @@ impl Sender {
                 app_limited,
             } => {
                 let bytes = bytes.min(self.mtu);
-                self.flight.push_back(bytes);
+                let snapshot = self.estimator.on_send(self.now, bytes, self.in_flight);
+                self.flight.push_back((bytes, snapshot));
                 self.in_flight += bytes;
+                if app_limited {
+                    self.estimator.mark_app_limited(self.in_flight);
+                }
                 self.cc.on_packet_sent(&SentPacket {
                     now: self.now,
                     bytes,
@@ -112,12 +121,18 @@ impl Sender {
                 rtt_ms,
             } => {
                 let before = self.in_flight;
+                let now = self.now;
+                let estimator = &mut self.estimator;
+                let mut acked = |(bytes, snapshot): (usize, SendSnapshot)| {
+                    estimator.on_ack(now, &snapshot);
+                    bytes
+                };
                 let cum = cum.min(self.flight.len());
-                let cum_bytes: usize = self.flight.drain(..cum).sum();
+                let cum_bytes: usize = self.flight.drain(..cum).map(&mut acked).sum();
                 // Gap blocks acknowledge packets after the first still missing one.
                 let gap = gap.min(self.flight.len().saturating_sub(1));
                 let gap_bytes: usize = if gap > 0 {
-                    self.flight.drain(1..1 + gap).sum()
+                    self.flight.drain(1..1 + gap).map(&mut acked).sum()
                 } else {
                     0
                 };
@@ -130,7 +145,7 @@ impl Sender {
                     in_flight_before: before,
                     in_flight_after: self.in_flight,
                     rtt: rtt_ms.map(|ms| Duration::from_millis(ms.into())),
-                    rate: None,
+                    rate: self.estimator.take_sample(None),
                     app_limited,
                 };
                 assert_eq!(
@@ -142,6 +157,10 @@ impl Sender {
                 ack.newly_acked()
             }
             Op::FastRetransmit => {
+                // The first outstanding packet is declared lost (it stays
+                // in flight until its retransmission is acknowledged).
+                self.estimator
+                    .on_loss(self.flight.front().map_or(0, |&(bytes, _)| bytes));
                 self.in_recovery = true;
                 self.cc
                     .on_congestion(self.now, CongestionEvent::FastRetransmit, self.in_flight);
@@ -199,7 +218,7 @@ fn check_run(
         let after = s.cc.cwnd();
         prop_assert_eq!(
             s.in_flight,
-            s.flight.iter().sum::<usize>(),
+            s.flight.iter().map(|&(bytes, _)| bytes).sum::<usize>(),
             "in-flight accounting"
         );
         prop_assert!(
@@ -212,6 +231,9 @@ fn check_run(
         prop_assert!(s.cc.fast_retransmit_budget() >= s.mtu);
         if let Some(burst) = s.cc.burst_limit() {
             prop_assert!(burst >= s.mtu);
+        }
+        if let Some(rate) = s.cc.pacing_rate() {
+            prop_assert!(rate > 0, "a zero pacing rate would stall the sender");
         }
         if is_rfc {
             // RFC 9260 §7.2: cwnd grows only on newly acknowledged data
@@ -271,6 +293,21 @@ proptest! {
             ..Default::default()
         };
         check_run(&config, 6000, Some(3000), &ops)?;
+    }
+
+    #[test]
+    fn bbr_keeps_its_invariants(ops in vec(op(), 1..200)) {
+        check_run(&BbrConfig::default(), 0, None, &ops)?;
+    }
+
+    #[test]
+    fn bbr_without_the_loss_bound_keeps_its_invariants(ops in vec(op(), 1..200)) {
+        let config = BbrConfig {
+            loss_thresh: None,
+            seed: 7,
+            ..Default::default()
+        };
+        check_run(&config, 0, None, &ops)?;
     }
 
     #[test]

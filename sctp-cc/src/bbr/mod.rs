@@ -519,6 +519,11 @@ impl CongestionController for Bbr {
         self.cwnd.max(self.mtu)
     }
 
+    /// BBR's model is built from delivery-rate samples.
+    fn wants_rate_samples(&self) -> bool {
+        true
+    }
+
     fn pacing_rate(&self) -> Option<u64> {
         Some(self.pacing_rate.max(1))
     }

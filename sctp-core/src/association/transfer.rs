@@ -658,6 +658,9 @@ impl Association {
         t.reassembly.drop_fragments_up_to(t.tracker.cum_tsn());
         t.sack_requested = true;
         self.deliver_ready();
+        // RFC 6525 §5.2.2 with RFC 3758 §3.6: TSNs skipped count as
+        // received, so a stream reset waiting for them can be performed.
+        self.reconfig_after_data();
     }
 
     /// The cumulative TSN of the peer's data we received.

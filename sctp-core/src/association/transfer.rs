@@ -906,9 +906,10 @@ impl Association {
         if self.flush_packets(now) {
             // The path is not idle: no HEARTBEAT needed yet.
             self.defer_heartbeat(now);
-            // A stream waiting to be reset may have sent its last message.
-            self.send_reset_request(now);
         }
+        // A stream waiting to be reset may have sent its last message, or
+        // seen it given up unsent (RFC 3758 §3.1), which sends nothing.
+        self.send_reset_request(now);
     }
 
     /// Builds the packets; returns whether any carried DATA.

@@ -312,9 +312,7 @@ async fn client(args: &ClientArgs) -> Result<String, String> {
         let stream = association
             .open_stream(id, PPID)
             .map_err(|e| e.to_string())?;
-        stream
-            .set_reliability_params(args.unordered, ReliabilityType::Reliable, 0)
-            .map_err(|e| e.to_string())?;
+        stream.set_reliability_params(args.unordered, ReliabilityType::Reliable, 0);
         streams.push(Arc::new(stream));
     }
     let started = tokio::time::Instant::now();

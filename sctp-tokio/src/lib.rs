@@ -40,6 +40,22 @@
 //! and their low-threshold notification ([`Stream::buffered_amount`] is
 //! the association's figure).
 //!
+//! ## Examples
+//!
+//! `examples/echo_server.rs` and `examples/echo_client.rs` talk over UDP
+//! on loopback:
+//!
+//! ```text
+//! cargo run -p sctp-tokio --example echo_server -- 127.0.0.1:5000
+//! cargo run -p sctp-tokio --example echo_client -- 127.0.0.1:5000 hello world
+//! ```
+//!
+//! The server echoes every message on every stream and closes a stream
+//! when the client closes it; the client sends its arguments as messages
+//! on one stream, closes it, prints the echoes up to the end of the
+//! stream and checks them (`tests/examples.rs` runs the pair, and
+//! `cargo xtask interop` runs them against pion/sctp).
+//!
 //! ## In short
 //!
 //! ```

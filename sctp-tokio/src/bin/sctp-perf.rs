@@ -366,25 +366,22 @@ async fn client(args: &ClientArgs) -> Result<String, String> {
         streams.push(Arc::new(stream));
     }
     let started = tokio::time::Instant::now();
-    let readers: Vec<_> = if args.echo {
-        streams
-            .iter()
-            .enumerate()
-            .map(|(id, stream)| {
-                let checker = Checker {
-                    stream: Arc::clone(stream),
-                    messages: Arc::clone(&messages),
-                    first: id as u64,
-                    step: u64::from(args.streams),
-                    unordered: args.unordered,
-                    partial: args.partial(),
-                };
-                tokio::spawn(checker.run(max_message))
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    // The checkers, in a set so that the first to fail is reported at
+    // once, not after the others finish.
+    let mut readers = tokio::task::JoinSet::new();
+    if args.echo {
+        for (id, stream) in streams.iter().enumerate() {
+            let checker = Checker {
+                stream: Arc::clone(stream),
+                messages: Arc::clone(&messages),
+                first: id as u64,
+                step: u64::from(args.streams),
+                unordered: args.unordered,
+                partial: args.partial(),
+            };
+            readers.spawn(checker.run(max_message));
+        }
+    }
     for index in 0..messages.count {
         let stream = &streams[(index % u64::from(args.streams)) as usize];
         stream
@@ -403,8 +400,8 @@ async fn client(args: &ClientArgs) -> Result<String, String> {
         }
     }
     let mut received = 0u64;
-    for reader in readers {
-        received += reader.await.map_err(|e| e.to_string())??;
+    while let Some(checked) = readers.join_next().await {
+        received += checked.map_err(|e| e.to_string())??;
     }
     let abandoned = association
         .transfer_stats()

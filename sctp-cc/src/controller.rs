@@ -132,6 +132,14 @@ pub trait CongestionController: Send + fmt::Debug {
         None
     }
 
+    /// Whether the controller uses delivery-rate samples
+    /// ([`AckEvent::rate`]). The association then keeps a send snapshot
+    /// per chunk in flight to make them, which window-based controllers
+    /// need not pay for; without, `rate` is always `None`.
+    fn wants_rate_samples(&self) -> bool {
+        false
+    }
+
     /// The most bytes of new data to send back to back in reply to one
     /// event (a SACK, a timer, a user send), or `None` for no limit beyond
     /// the window. RFC 9260 §6.1 rule D calls this Max.Burst.

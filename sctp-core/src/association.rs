@@ -5,9 +5,11 @@
 mod heartbeat;
 mod reconfig;
 mod shutdown;
+mod snap;
 mod transfer;
 
 pub use reconfig::ResetError;
+pub use snap::SnapError;
 pub use transfer::{ReceivedMessage, Reliability, SendError, TransferCounters, TransferStats};
 
 use crate::config::Config;
@@ -97,6 +99,7 @@ impl fmt::Display for CloseReason {
 
 /// Something the user should know; see [`Association::poll_event`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Event {
     /// The handshake completed: the association is established.
     Connected,
@@ -124,6 +127,11 @@ pub enum Event {
         /// The peer's answer (RFC 6525 §4.4).
         result: sctp_wire::ReconfigResult,
     },
+    /// The [buffered amount](Association::buffered_amount) of this
+    /// outbound stream fell to its low-water threshold (see
+    /// [`Association::set_buffered_amount_low_threshold`]): room to queue
+    /// more.
+    BufferedAmountLow(u16),
 }
 
 /// Counters of what the association received and dropped.
@@ -178,6 +186,8 @@ struct Peer {
     /// It announced FORWARD TSN (RFC 3758 §3.1): it takes partially
     /// reliable messages.
     pr_sctp: bool,
+    /// It lists I-DATA (RFC 8260 §2.2.1).
+    idata: bool,
 }
 
 enum Phase {
@@ -210,12 +220,17 @@ impl Phase {
 /// all pion/sctp looks at), so a peer may send with partial reliability;
 /// and with `zero_checksum`, that a zero checksum is acceptable because
 /// DTLS protects the packets (RFC 9653 §5.1).
-fn supported_extensions(zero_checksum: bool) -> Vec<Param> {
+fn supported_extensions(config: &Config) -> Vec<Param> {
+    let mut kinds = vec![ChunkType::FORWARD_TSN, ChunkType::RE_CONFIG];
+    if config.interleaving {
+        // RFC 8260 §2.2.1: both I-DATA and I-FORWARD TSN are listed.
+        kinds.extend([ChunkType::I_DATA, ChunkType::I_FORWARD_TSN]);
+    }
     let mut params = vec![
         Param::ForwardTsnSupported,
-        Param::SupportedExtensions([ChunkType::FORWARD_TSN, ChunkType::RE_CONFIG].into()),
+        Param::SupportedExtensions(kinds.into_iter().collect()),
     ];
-    if zero_checksum {
+    if config.zero_checksum {
         params.push(Param::ZeroChecksumAcceptable { edmid: EDMID_DTLS });
     }
     params
@@ -226,6 +241,15 @@ fn supported_extensions(zero_checksum: bool) -> Vec<Param> {
 fn announces_reconfig(params: &[Param]) -> bool {
     params.iter().any(|p| match p {
         Param::SupportedExtensions(kinds) => kinds.iter().any(|k| k == ChunkType::RE_CONFIG),
+        _ => false,
+    })
+}
+
+/// RFC 8260 §2.2.1: whether an INIT or INIT ACK lists I-DATA among the
+/// chunks its sender supports.
+fn announces_idata(params: &[Param]) -> bool {
+    params.iter().any(|p| match p {
+        Param::SupportedExtensions(kinds) => kinds.iter().any(|k| k == ChunkType::I_DATA),
         _ => false,
     })
 }
@@ -289,6 +313,8 @@ pub struct Association {
     /// The shutdown guard timer (RFC 9260 §9.2).
     shutdown_guard: Option<Instant>,
     transfer: Option<transfer::Transfer>,
+    /// Made by [`Association::snap`] and waiting for the peer's token.
+    snap_pending: bool,
     transmits: VecDeque<Bytes>,
     events: VecDeque<Event>,
     stats: Stats,
@@ -325,7 +351,7 @@ impl Association {
             outbound_streams: a.config.outbound_streams,
             inbound_streams: a.config.inbound_streams,
             initial_tsn: Tsn(a.my_initial_tsn),
-            params: supported_extensions(a.config.zero_checksum),
+            params: supported_extensions(&a.config),
         };
         // RFC 9260 §8.5.1: the packet carrying INIT has verification tag 0.
         a.send_packet(0, &[Chunk::Init(init.clone())]);
@@ -364,6 +390,7 @@ impl Association {
             t2: None,
             shutdown_guard: None,
             transfer: None,
+            snap_pending: false,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             stats: Stats::default(),
@@ -443,7 +470,11 @@ impl Association {
 
     /// The next event, if any.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        if let Some(event) = self.events.pop_front() {
+            return Some(event);
+        }
+        let stream = self.transfer.as_mut()?.buffers.pop_low()?;
+        Some(Event::BufferedAmountLow(stream))
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) should next be called.
@@ -585,15 +616,21 @@ impl Association {
             let go_on = match chunk {
                 Chunk::Data(data) if self.phase.transferring() => {
                     had_data = true;
-                    self.on_data(data, &mut immediate)
+                    self.on_data(transfer::Incoming::Data(data), &mut immediate)
+                }
+                Chunk::IData(data) if self.phase.transferring() => {
+                    had_data = true;
+                    self.on_data(transfer::Incoming::IData(data), &mut immediate)
                 }
                 Chunk::Sack(sack) if self.phase.transferring() => {
                     self.on_sack(now, sack);
                     true
                 }
                 Chunk::ForwardTsn(forward) if self.phase.transferring() => {
-                    self.on_forward_tsn(forward);
-                    true
+                    self.on_forward_tsn(forward)
+                }
+                Chunk::IForwardTsn(forward) if self.phase.transferring() => {
+                    self.on_iforward_tsn(forward)
                 }
                 Chunk::Reconfig(reconfig) if self.phase.transferring() => {
                     self.on_reconfig(now, reconfig);
@@ -835,9 +872,10 @@ impl Association {
             peer_zero_checksum: announces_zero_checksum(&init.params),
             peer_reconfig: announces_reconfig(&init.params),
             peer_pr_sctp: announces_pr_sctp(&init.params),
+            peer_idata: announces_idata(&init.params),
         };
         let mut params = vec![Param::StateCookie(Bytes::from(contents.seal(&self.secret)))];
-        params.extend(supported_extensions(self.config.zero_checksum));
+        params.extend(supported_extensions(&self.config));
         params.extend(unrecognized);
         let init_ack = Init {
             initiate_tag: my_tag,
@@ -876,6 +914,7 @@ impl Association {
             zero_checksum: announces_zero_checksum(&init_ack.params),
             reconfig: announces_reconfig(&init_ack.params),
             pr_sctp: announces_pr_sctp(&init_ack.params),
+            idata: announces_idata(&init_ack.params),
         };
         let Some(cookie) = cookie else {
             // RFC 9260 §5.1 B, §3.3.10.2: an INIT ACK without a State
@@ -1014,15 +1053,24 @@ impl Association {
             zero_checksum: contents.peer_zero_checksum,
             reconfig: contents.peer_reconfig,
             pr_sctp: contents.peer_pr_sctp,
+            idata: contents.peer_idata,
         });
-        let was_established = self.transfer.is_some();
+        let previous = self.transfer.take();
+        let was_established = previous.is_some();
         self.phase = Phase::Established;
-        self.transfer = Some(transfer::Transfer::new(
+        let mut transfer = transfer::Transfer::new(
             self,
             contents.peer_a_rwnd,
             contents.peer_initial_tsn,
             (contents.outbound_streams, contents.inbound_streams),
-        ));
+        );
+        if let Some(previous) = previous {
+            // A restart (RFC 9260 §5.2.4 A) loses what was queued and in
+            // flight; the streams' thresholds stay as the user set them.
+            transfer.buffers = previous.buffers;
+            transfer.buffers.release_all();
+        }
+        self.transfer = Some(transfer);
         self.defer_heartbeat(now);
         self.send_to_peer(&[Chunk::CookieAck]);
         if !was_established {
@@ -1051,6 +1099,19 @@ impl Association {
         self.events.push_back(Event::Connected);
         debug!("COOKIE ACK received, ESTABLISHED");
         true
+    }
+
+    /// RFC 9260 §3.3.10.13: the peer broke the protocol; it gets an ABORT
+    /// with a Protocol Violation cause saying how, and the association
+    /// closes.
+    fn protocol_violation(&mut self, info: &str) {
+        debug!(info, "protocol violation, aborting");
+        let cause = ErrorCause::protocol_violation(info);
+        self.send_to_peer(&[Chunk::Abort(Abort {
+            tag_reflected: false,
+            causes: vec![cause.clone()],
+        })]);
+        self.close(CloseReason::ProtocolError(cause));
     }
 
     fn close(&mut self, reason: CloseReason) {

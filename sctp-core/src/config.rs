@@ -1,5 +1,7 @@
 //! Association configuration, with the defaults of DESIGN.md §7.
 
+use crate::rack::LossDetection;
+use crate::send_queue::Scheduler;
 use sctp_cc::{CongestionControllerFactory, Rfc9260Config};
 use std::fmt;
 use std::sync::Arc;
@@ -54,6 +56,19 @@ pub struct Config {
     /// peer announced the same, packets go out with a zero checksum. Off
     /// by default: only true where DTLS (RFC 8261) carries the packets.
     pub zero_checksum: bool,
+    /// Message interleaving (RFC 8260): INIT and INIT ACK list I-DATA and
+    /// I-FORWARD TSN, and once the peer lists them too, messages go as
+    /// I-DATA, so a large message on one stream no longer holds back the
+    /// others. Off by default (pion/sctp lacks it); with a peer that does
+    /// not list them, DATA is used.
+    pub interleaving: bool,
+    /// Which stream's data goes next (RFC 8260 §3); first come, first
+    /// served by default.
+    pub scheduler: Scheduler,
+    /// How lost chunks are found: the three-miss rule of RFC 9260 §7.2.4
+    /// (the default), or RACK-TLP (RFC 8985), which tolerates reordering
+    /// and finds losses at the tail without waiting for T3-rtx.
+    pub loss_detection: LossDetection,
 }
 
 impl fmt::Debug for Config {
@@ -72,6 +87,9 @@ impl fmt::Debug for Config {
             .field("rto_max", &self.rto_max)
             .field("heartbeat_interval", &self.heartbeat_interval)
             .field("zero_checksum", &self.zero_checksum)
+            .field("interleaving", &self.interleaving)
+            .field("scheduler", &self.scheduler)
+            .field("loss_detection", &self.loss_detection)
             .finish_non_exhaustive()
     }
 }
@@ -97,6 +115,9 @@ impl Default for Config {
             cookie_lifetime: Duration::from_secs(60),
             congestion: Arc::new(Rfc9260Config::default()),
             zero_checksum: false,
+            interleaving: false,
+            scheduler: Scheduler::Fcfs,
+            loss_detection: LossDetection::ThreeMisses,
         }
     }
 }

@@ -9,7 +9,7 @@
 //! version(1) my_tag(4) peer_tag(4) my_tsn(4) peer_tsn(4) peer_a_rwnd(4)
 //! outbound_streams(2) inbound_streams(2) created_ms(8) lifetime_ms(4)
 //! local_tie_tag(4) peer_tie_tag(4) peer_zero_checksum(1) peer_reconfig(1)
-//! peer_pr_sctp(1)
+//! peer_pr_sctp(1) peer_idata(1)
 //! ```
 
 use hmac::{Hmac, Mac};
@@ -18,8 +18,8 @@ use std::time::Duration;
 
 type HmacSha256 = Hmac<Sha256>;
 
-const VERSION: u8 = 4;
-const BODY_LEN: usize = 48;
+const VERSION: u8 = 5;
+const BODY_LEN: usize = 49;
 const MAC_LEN: usize = 32;
 /// Length of every cookie this crate makes.
 pub(crate) const COOKIE_LEN: usize = BODY_LEN + MAC_LEN;
@@ -55,6 +55,9 @@ pub(crate) struct CookieContents {
     /// The peer's INIT announced FORWARD TSN (RFC 3758 §3.1): messages to
     /// it may be partially reliable.
     pub(crate) peer_pr_sctp: bool,
+    /// The peer's INIT listed I-DATA (RFC 8260 §2.2): messages may be
+    /// interleaved.
+    pub(crate) peer_idata: bool,
 }
 
 /// Why a received cookie is refused.
@@ -91,6 +94,7 @@ impl CookieContents {
         out.push(u8::from(self.peer_zero_checksum));
         out.push(u8::from(self.peer_reconfig));
         out.push(u8::from(self.peer_pr_sctp));
+        out.push(u8::from(self.peer_idata));
         debug_assert_eq!(out.len(), BODY_LEN);
         let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes any key length");
         mac.update(&out);
@@ -128,6 +132,7 @@ impl CookieContents {
             peer_zero_checksum: body[45] != 0,
             peer_reconfig: body[46] != 0,
             peer_pr_sctp: body[47] != 0,
+            peer_idata: body[48] != 0,
         };
         // RFC 9260 §5.1.5 step 3: a cookie older than its lifetime is stale.
         let expires = contents
@@ -163,6 +168,7 @@ mod tests {
             peer_zero_checksum: true,
             peer_reconfig: false,
             peer_pr_sctp: true,
+            peer_idata: true,
         }
     }
 

@@ -36,7 +36,10 @@
 //!   [`Association::reset_streams`] after the stream's queued data, and
 //!   the peer's resets performed once the data before them has arrived;
 //! - zero checksum (RFC 9653) where DTLS carries the packets
-//!   ([`Config::zero_checksum`]).
+//!   ([`Config::zero_checksum`]);
+//! - per-stream buffered amounts with a low-water threshold and
+//!   [`Event::BufferedAmountLow`] (pion's `BufferedAmount`,
+//!   `OnBufferedAmountLow`), and WebRTC's empty messages (RFC 8831 §6.6).
 //!
 //! Costs: an idle established association holds about 1.9 KB of heap
 //! (`examples/idle_memory.rs`; the test `tests/idle_memory.rs` holds it
@@ -44,8 +47,14 @@
 //! buffers. `benches/pair.rs` moves 64 MiB between two associations in
 //! memory (figures in the workspace README).
 //!
-//! Next: the other WebRTC extensions (I-DATA, stream schedulers,
-//! per-stream buffered amounts).
+//! - stream schedulers (RFC 8260 §3): first come first served, round
+//!   robin, weighted fair queueing ([`Config::scheduler`],
+//!   [`Association::set_stream_weight`]);
+//! - message interleaving (RFC 8260, [`Config::interleaving`]): I-DATA
+//!   and I-FORWARD TSN once both sides list them, so a large message on
+//!   one stream no longer holds back the others;
+//! - SNAP (draft-hancke-tsvwg-snap): [`Association::snap`] and its tokens
+//!   replace the handshake when the INITs cross in SDP.
 //!
 //! ## Example
 //!
@@ -76,20 +85,28 @@
 #![forbid(unsafe_code)]
 
 mod association;
+mod buffered;
 mod config;
 mod cookie;
+mod interleaved;
+mod pacing;
 mod payload;
+mod rack;
 mod random;
 mod reassembly;
 mod rto;
 mod send;
+mod send_queue;
+mod stream_hash;
 mod timer;
 mod tracker;
 
 pub use association::{
     Association, CloseReason, Event, ReceivedMessage, Reliability, ResetError, Role, SendError,
-    State, Stats, TransferCounters, TransferStats,
+    SnapError, State, Stats, TransferCounters, TransferStats,
 };
 pub use config::Config;
 pub use payload::Payload;
+pub use rack::LossDetection;
 pub use random::{RandomSource, SeededRandom};
+pub use send_queue::Scheduler;

@@ -48,10 +48,11 @@
 //!   a TSN the tracker has received can never complete.
 
 use crate::payload::Payload;
+use crate::stream_hash::StreamIdHasher;
 use bytes::Bytes;
-use sctp_wire::{DataChunk, Ppid, Ssn, StreamId, Tsn};
+use sctp_wire::{DataChunk, Fsn, Mid, Ppid, Ssn, StreamId, Tsn};
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 use std::mem;
 use tracing::trace;
 
@@ -68,8 +69,9 @@ pub(crate) struct Message {
     pub(crate) payload: Payload,
 }
 
-/// Why [`Reassembly::insert`] refused a chunk. Nothing of a refused chunk
-/// is kept.
+/// Why [`Reassembly::insert`] (DATA) or
+/// [`InterleavedReassembly::insert`](crate::interleaved::InterleavedReassembly::insert)
+/// (I-DATA) refused a chunk. Nothing of a refused chunk is kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum ReassemblyError {
     /// Keeping the chunk would take the buffer past its limit.
@@ -85,8 +87,10 @@ pub(crate) enum ReassemblyError {
         /// Bytes still free under the limit.
         available: usize,
     },
-    /// A DATA chunk without user data (RFC 9260 §6.2): the association
-    /// answers with an ABORT carrying the "No User Data" cause.
+    /// A DATA chunk without user data (RFC 9260 §6.2), or an I-DATA chunk
+    /// without (the same rule, for the chunk that takes DATA's place, RFC
+    /// 8260 §2.1): the association answers with an ABORT carrying the "No
+    /// User Data" cause.
     #[error("DATA chunk TSN {tsn} carries no user data")]
     NoUserData {
         /// The chunk's TSN.
@@ -123,11 +127,38 @@ pub(crate) enum ReassemblyError {
     },
     /// A middle or last fragment that disagrees with the fragment beside
     /// it about the stream, the U bit or the SSN, though RFC 9260 §6.9 says
-    /// they belong to one message: a protocol violation.
+    /// they belong to one message: a protocol violation. For I-DATA
+    /// (RFC 8260 §2.1): a fragment beyond its message's last one, a second
+    /// last fragment, a last fragment below fragments already held, or a
+    /// later fragment (B bit clear) with FSN 0.
     #[error("DATA chunk TSN {tsn} contradicts the fragments around it")]
     Mismatch {
         /// The chunk's TSN.
         tsn: Tsn,
+    },
+    /// An ordered I-DATA chunk whose MID was already delivered or skipped
+    /// on its stream (RFC 8260 §2.1, §2.3.1): acknowledge, count, discard.
+    #[error(
+        "ordered I-DATA for stream {stream_id} MID {mid}, which is already delivered or skipped"
+    )]
+    StaleMid {
+        /// The chunk's stream.
+        stream_id: StreamId,
+        /// The chunk's MID.
+        mid: Mid,
+    },
+    /// An I-DATA fragment whose FSN its message already holds (or a
+    /// fragment of a complete ordered message waiting for its turn): the
+    /// tracker found the TSN new, so the peer sent one fragment under two
+    /// TSNs. Acknowledge, count, discard.
+    #[error("I-DATA for stream {stream_id} MID {mid} FSN {fsn}, which is already held")]
+    DuplicateFsn {
+        /// The chunk's stream.
+        stream_id: StreamId,
+        /// The chunk's MID.
+        mid: Mid,
+        /// The chunk's FSN (0 for a first fragment).
+        fsn: Fsn,
     },
     /// A fragment of a message whose beginning was abandoned by FORWARD
     /// TSN (RFC 3758 §3.6): it can never be completed. Acknowledge,
@@ -293,31 +324,6 @@ impl OrderedStream {
         }
         let d = u64::from(ssn.0.wrapping_sub(self.next_ssn.0));
         Some(self.next_key.saturating_add(d))
-    }
-}
-
-/// Hashes a stream id with one multiplication and a fold instead of
-/// SipHash: a peer can name at most 65 536 streams (fewer once the
-/// association's inbound count is enforced), so the worst it can do by
-/// choosing colliding ids is a few dozen probes per lookup, and the hash
-/// is on the path of every ordered message.
-#[derive(Default)]
-struct StreamIdHasher(u64);
-
-impl Hasher for StreamIdHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-
-    fn write_u16(&mut self, n: u16) {
-        self.0 = u64::from(n);
-    }
-
-    fn finish(&self) -> u64 {
-        let h = self.0.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        h ^ (h >> 32)
     }
 }
 

@@ -1,9 +1,10 @@
-//! The sending side: user messages waiting to be sent, cut into DATA
-//! chunks as packets have room (RFC 9260 §6.9), and the chunks in flight
-//! until the peer acknowledges them (RFC 9260 §6.2.1, §6.3, §7.2.4).
+//! The sending side's flight: the DATA (or I-DATA) chunks sent until the
+//! peer acknowledges them (RFC 9260 §6.2.1, §6.3, §7.2.4), and the
+//! reliability policy of their messages (RFC 3758). The messages waiting
+//! to be sent are in [`crate::send_queue`].
 
-use bytes::Bytes;
-use sctp_wire::{DataChunk, Ppid, Ssn, StreamId, Tsn};
+use crate::send_queue::Fragment;
+use sctp_wire::{DataChunk, Fsn, IDataChunk, IDataFragment, Mid};
 use std::collections::{BTreeSet, VecDeque};
 use std::ops::{Bound, Range, RangeBounds};
 use std::time::Instant;
@@ -25,180 +26,8 @@ pub(crate) struct MessageRef {
     /// Numbers messages in the order they were queued.
     pub(crate) id: u64,
     pub(crate) policy: Policy,
-}
-
-/// A message queued by the user, partly sent once `offset > 0`.
-#[derive(Debug)]
-struct Queued {
-    stream_id: StreamId,
-    ppid: Ppid,
-    unordered: bool,
-    ssn: Ssn,
-    payload: Bytes,
-    offset: usize,
-    message: MessageRef,
-}
-
-/// Messages waiting for the window, first come first served.
-#[derive(Debug, Default)]
-pub(crate) struct SendQueue {
-    queue: VecDeque<Queued>,
-    /// Bytes queued and not yet handed to a DATA chunk.
-    buffered: usize,
-    /// Next SSN per outbound stream (RFC 9260 §6.5), indexed by stream id;
-    /// grown to the highest stream used, so an idle association with many
-    /// negotiated streams holds none.
-    next_ssn: Vec<Ssn>,
-    /// Outbound streams negotiated: the bound of `next_ssn`.
-    streams: u16,
-    /// The id of the next message queued.
-    next_id: u64,
-}
-
-impl SendQueue {
-    pub(crate) fn new(outbound_streams: u16) -> Self {
-        SendQueue {
-            queue: VecDeque::new(),
-            buffered: 0,
-            next_ssn: Vec::new(),
-            streams: outbound_streams,
-            next_id: 0,
-        }
-    }
-
-    /// Frees the queue's capacity when it is empty, for an idle
-    /// association.
-    pub(crate) fn shrink(&mut self) {
-        if self.queue.is_empty() {
-            self.queue = VecDeque::new();
-        }
-    }
-
-    /// Bytes of user data not yet sent once.
-    pub(crate) fn buffered(&self) -> usize {
-        self.buffered
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.queue.is_empty()
-    }
-
-    /// Queues a message; the caller checked the stream id and the size.
-    pub(crate) fn push(
-        &mut self,
-        stream_id: StreamId,
-        ppid: Ppid,
-        unordered: bool,
-        payload: Bytes,
-        policy: Policy,
-    ) {
-        self.buffered += payload.len();
-        let id = self.next_id;
-        self.next_id += 1;
-        self.queue.push_back(Queued {
-            stream_id,
-            ppid,
-            unordered,
-            ssn: Ssn(0),
-            payload,
-            offset: 0,
-            message: MessageRef { id, policy },
-        });
-    }
-
-    /// Whether a message of `stream` waits to be sent (or finished).
-    pub(crate) fn has_queued(&self, stream: StreamId) -> bool {
-        self.queue.iter().any(|q| q.stream_id == stream)
-    }
-
-    /// RFC 6525 §5.1.2: after its reset, a stream's SSNs start again at 0.
-    pub(crate) fn reset_ssn(&mut self, stream: StreamId) {
-        if let Some(next) = self.next_ssn.get_mut(usize::from(stream.0)) {
-            *next = Ssn(0);
-        }
-    }
-
-    /// Bytes of the next message still to send, if any.
-    pub(crate) fn front_remaining(&self) -> Option<usize> {
-        self.queue.front().map(|q| q.payload.len() - q.offset)
-    }
-
-    /// The next fragment of at most `max_payload` bytes (at least 1), as
-    /// a DATA chunk with TSN `tsn`; the payload is a slice of the user's
-    /// buffer (RFC 9260 §6.9: B on the first fragment, E on the last).
-    pub(crate) fn next_fragment(
-        &mut self,
-        tsn: Tsn,
-        max_payload: usize,
-    ) -> Option<(DataChunk, MessageRef)> {
-        let front = self.queue.front_mut()?;
-        let message = front.message;
-        if front.offset == 0 && !front.unordered {
-            // RFC 9260 §6.5: ordered messages of a stream take consecutive
-            // SSNs (unordered ones carry no meaningful SSN). Taken when the
-            // first fragment goes, so a message given up unsent (RFC 3758
-            // §3.1, timed) leaves no hole in the sequence.
-            let index = usize::from(front.stream_id.0);
-            if front.stream_id.0 < self.streams {
-                if index >= self.next_ssn.len() {
-                    self.next_ssn.resize(index + 1, Ssn(0));
-                }
-                let next = &mut self.next_ssn[index];
-                front.ssn = *next;
-                *next = next.next();
-            }
-        }
-        let start = front.offset;
-        let end = front.payload.len().min(start + max_payload.max(1));
-        front.offset = end;
-        let chunk = DataChunk {
-            tsn,
-            stream_id: front.stream_id,
-            ssn: front.ssn,
-            ppid: front.ppid,
-            unordered: front.unordered,
-            beginning: start == 0,
-            ending: end == front.payload.len(),
-            immediate_sack: false,
-            payload: front.payload.slice(start..end),
-        };
-        self.buffered -= end - start;
-        if chunk.ending {
-            self.queue.pop_front();
-        }
-        Some((chunk, message))
-    }
-
-    /// RFC 3758 §3.1 (timed reliability): drops the next message if its
-    /// lifetime is over before any of it went out, returning it.
-    ///
-    /// A message partly sent goes on: its fragments may all have been
-    /// acknowledged already, and then no FORWARD TSN could tell the peer
-    /// to drop the part it holds (which, on an ordered stream, would hold
-    /// back every later message). Its chunks are still given up if one of
-    /// them needs sending again after the lifetime.
-    pub(crate) fn expire_front(&mut self, now: Instant) -> Option<MessageRef> {
-        let front = self.queue.front()?;
-        let Policy::Until(deadline) = front.message.policy else {
-            return None;
-        };
-        if now < deadline || front.offset > 0 {
-            return None;
-        }
-        let front = self.queue.pop_front()?;
-        self.buffered -= front.payload.len();
-        Some(front.message)
-    }
-
-    /// Drops the rest of message `id` if it is the next one, partly sent
-    /// and now abandoned.
-    pub(crate) fn drop_front_if(&mut self, id: u64) {
-        if self.queue.front().is_some_and(|q| q.message.id == id) {
-            if let Some(q) = self.queue.pop_front() {
-                self.buffered -= q.payload.len() - q.offset;
-            }
-        }
-    }
+    /// Its MID, with I-DATA (RFC 8260 §2.1).
+    pub(crate) mid: u32,
 }
 
 /// A DATA chunk sent and not yet acknowledged cumulatively.
@@ -206,6 +35,8 @@ impl SendQueue {
 pub(crate) struct Sent {
     pub(crate) chunk: DataChunk,
     pub(crate) message: MessageRef,
+    /// The fragment sequence number, with I-DATA (RFC 8260 §2.1).
+    pub(crate) fsn: u32,
     pub(crate) sent_at: Instant,
     /// Times sent, the first included.
     pub(crate) transmissions: u32,
@@ -228,10 +59,11 @@ pub(crate) struct Sent {
 }
 
 impl Sent {
-    pub(crate) fn new(chunk: DataChunk, message: MessageRef, now: Instant) -> Self {
+    pub(crate) fn new(fragment: Fragment, now: Instant) -> Self {
         Sent {
-            chunk,
-            message,
+            chunk: fragment.chunk,
+            message: fragment.message,
+            fsn: fragment.fsn,
             sent_at: now,
             transmissions: 1,
             abandoned: false,
@@ -241,6 +73,26 @@ impl Sent {
             to_retransmit: false,
             fast: false,
             fast_done: false,
+        }
+    }
+
+    /// The chunk as I-DATA (RFC 8260 §2.1): the first fragment carries
+    /// the PPID, the others their FSN.
+    pub(crate) fn as_idata(&self) -> IDataChunk {
+        let c = &self.chunk;
+        IDataChunk {
+            tsn: c.tsn,
+            stream_id: c.stream_id,
+            mid: Mid(self.message.mid),
+            fragment: if c.beginning {
+                IDataFragment::First { ppid: c.ppid }
+            } else {
+                IDataFragment::Later { fsn: Fsn(self.fsn) }
+            },
+            unordered: c.unordered,
+            ending: c.ending,
+            immediate_sack: c.immediate_sack,
+            payload: c.payload.clone(),
         }
     }
 
@@ -423,12 +275,18 @@ impl InFlight {
         }
     }
 
-    /// The keys of the chunks of the message that the chunk at `key`
-    /// belongs to: its fragments took consecutive TSNs.
-    pub(crate) fn message_keys(&self, key: u64) -> Range<u64> {
+    /// Keys spanning the chunks of the message that the chunk at `key`
+    /// belongs to. With DATA its fragments took consecutive TSNs and are
+    /// exactly these; with I-DATA (`interleaved`) other messages' chunks
+    /// may lie between them, and the span is the whole flight: the caller
+    /// checks each chunk's message.
+    pub(crate) fn message_span(&self, key: u64, interleaved: bool) -> Range<u64> {
         let Some(id) = self.get(key).map(|s| s.message.id) else {
             return key..key;
         };
+        if interleaved {
+            return self.base..self.end();
+        }
         let same = |k: u64| self.get(k).is_some_and(|s| s.message.id == id);
         let mut first = key;
         while first > self.base && same(first - 1) {
@@ -465,74 +323,16 @@ impl InFlight {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn messages_are_cut_into_fragments_with_b_and_e_bits() {
-        // RFC 9260 §6.9: B on the first fragment, E on the last, one SSN.
-        let mut q = SendQueue::new(4);
-        q.push(
-            StreamId(1),
-            Ppid(53),
-            false,
-            Bytes::from(vec![7u8; 2500]),
-            Policy::Reliable,
-        );
-        q.push(
-            StreamId(1),
-            Ppid(53),
-            false,
-            Bytes::from_static(b"x"),
-            Policy::Reliable,
-        );
-        assert_eq!(q.buffered(), 2501);
-        let mut frags = Vec::new();
-        let mut tsn = Tsn(u32::MAX - 1);
-        while let Some((c, _)) = q.next_fragment(tsn, 1000) {
-            frags.push((c.tsn, c.ssn, c.beginning, c.ending, c.payload.len()));
-            tsn = tsn.next();
-        }
-        assert_eq!(
-            frags,
-            [
-                (Tsn(u32::MAX - 1), Ssn(0), true, false, 1000),
-                (Tsn(u32::MAX), Ssn(0), false, false, 1000),
-                (Tsn(0), Ssn(0), false, true, 500),
-                (Tsn(1), Ssn(1), true, true, 1),
-            ]
-        );
-        assert_eq!(q.buffered(), 0);
-        assert!(q.is_empty());
-    }
-
-    #[test]
-    fn unordered_messages_take_no_ssn() {
-        let mut q = SendQueue::new(2);
-        q.push(
-            StreamId(0),
-            Ppid(51),
-            true,
-            Bytes::from_static(b"a"),
-            Policy::Reliable,
-        );
-        q.push(
-            StreamId(0),
-            Ppid(51),
-            false,
-            Bytes::from_static(b"b"),
-            Policy::Reliable,
-        );
-        let (a, _) = q.next_fragment(Tsn(1), 100).unwrap();
-        let (b, _) = q.next_fragment(Tsn(2), 100).unwrap();
-        assert!(a.unordered && !b.unordered);
-        assert_eq!(b.ssn, Ssn(0), "the ordered message is the stream's first");
-    }
+    use crate::send_queue::{Scheduler, SendQueue};
+    use bytes::Bytes;
+    use sctp_wire::{Ppid, StreamId, Tsn};
 
     #[test]
     fn the_flight_size_follows_acks_and_retransmission_marks() {
         #[allow(clippy::disallowed_methods)] // an epoch for the test
         let now = Instant::now();
         let mut f = InFlight::new(0);
-        let mut q = SendQueue::new(1);
+        let mut q = SendQueue::new(1, Scheduler::Fcfs, false);
         q.push(
             StreamId(0),
             Ppid(0),
@@ -541,8 +341,8 @@ mod tests {
             Policy::Reliable,
         );
         for i in 0..3u64 {
-            let (c, m) = q.next_fragment(Tsn(i as u32), 100).unwrap();
-            f.push(i, Sent::new(c, m, now));
+            let fragment = q.next_fragment(Tsn(i as u32), 100).unwrap();
+            f.push(i, Sent::new(fragment, now));
         }
         assert_eq!(f.flight, 300);
         f.update(1, |s| s.gap_acked = true);

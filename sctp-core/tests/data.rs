@@ -168,7 +168,7 @@ fn send_refuses_what_cannot_be_sent_with_typed_errors() {
         })
     );
     assert_eq!(
-        p.a.send(p.now, 0, Ppid::BINARY, false, Bytes::new()),
+        p.a.send(p.now, 0, Ppid(1234), false, Bytes::new()),
         Err(SendError::EmptyMessage)
     );
     assert_eq!(

@@ -10,7 +10,9 @@
 mod common;
 
 use bytes::Bytes;
-use common::net::{impairments, one_way, proptest_config, Flow, Impairment, Msg, Net, Rng};
+use common::net::{
+    impairments, one_way, proptest_config, Flow, Impairment, Msg, Net, Rng, PPID_BASE,
+};
 use proptest::prelude::*;
 use sctp_core::{Config, SendError, State};
 use sctp_wire::Ppid;
@@ -79,7 +81,10 @@ fn ten_mebibytes_cross_a_lossy_reordering_duplicating_link_byte_exact_and_in_ord
         let now = net.now;
         while let Some(range) = cuts.get(next_send) {
             let m = data.slice(range.clone());
-            match net.a.send(now, 0, Ppid(next_send as u32), false, m) {
+            match net
+                .a
+                .send(now, 0, Ppid(PPID_BASE + next_send as u32), false, m)
+            {
                 Ok(()) => next_send += 1,
                 Err(SendError::BufferFull { .. }) => break,
                 Err(e) => panic!("message {next_send} refused: {e}"),
@@ -88,7 +93,7 @@ fn ten_mebibytes_cross_a_lossy_reordering_duplicating_link_byte_exact_and_in_ord
         while let Some(m) = net.z.read() {
             // Message boundaries survive: each read is one whole message,
             // the next one sent (RFC 9260 §6.5 ordered delivery).
-            assert_eq!(m.ppid, Ppid(next_read), "message order");
+            assert_eq!(m.ppid, Ppid(PPID_BASE + next_read), "message order");
             assert!(!m.unordered);
             let expected = &cuts[next_read as usize];
             assert_eq!(m.payload.len(), expected.len(), "message {next_read}");

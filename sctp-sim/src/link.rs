@@ -34,6 +34,10 @@ pub struct Reorder {
     pub probability: f64,
     /// How long a held-back packet is delayed on top of the others, in ms.
     pub extra_delay_ms: f64,
+    /// If set, the extra delay is drawn uniformly between
+    /// `extra_delay_ms` and this, in ms.
+    #[serde(default)]
+    pub max_extra_delay_ms: Option<f64>,
 }
 
 /// The parameters of one link direction, as a scenario file gives them.
@@ -112,8 +116,8 @@ pub struct CompiledLink {
     pub codel: Option<(u64, u64)>,
     /// Loss model.
     pub loss: Option<LossModel>,
-    /// Reordering probability and extra delay in ns.
-    pub reorder: Option<(f64, u64)>,
+    /// Reordering probability and the range of the extra delay in ns.
+    pub reorder: Option<(f64, u64, u64)>,
     /// Duplication probability.
     pub duplicate: f64,
     /// Corruption probability.
@@ -141,15 +145,29 @@ impl LinkParams {
         }
         let reorder = match self.reorder {
             None => None,
-            Some(r) => Some((
-                check_range(
+            Some(r) => {
+                let p = check_range(
                     &format!("{field}.reorder.probability"),
                     r.probability,
                     0.0,
                     1.0,
-                )?,
-                ms_to_ns(&format!("{field}.reorder.extra_delay_ms"), r.extra_delay_ms)?,
-            )),
+                )?;
+                let lo = ms_to_ns(&format!("{field}.reorder.extra_delay_ms"), r.extra_delay_ms)?;
+                let hi = match r.max_extra_delay_ms {
+                    None => lo,
+                    Some(max) => {
+                        let hi = ms_to_ns(&format!("{field}.reorder.max_extra_delay_ms"), max)?;
+                        if hi < lo {
+                            return Err(FieldError::new(
+                                format!("{field}.reorder.max_extra_delay_ms"),
+                                "is below extra_delay_ms",
+                            ));
+                        }
+                        hi
+                    }
+                };
+                Some((p, lo, hi))
+            }
         };
         let outages = windows(&format!("{field}.outages"), &self.outages)?;
         let holds = windows(&format!("{field}.holds"), &self.holds)?;
@@ -503,9 +521,15 @@ impl LinkDirection {
             at = at.max(end + self.params.delay_ns);
         }
         match self.params.reorder {
-            Some((p, extra)) if self.rng.chance(p) => {
+            Some((p, lo, hi)) if self.rng.chance(p) => {
                 self.stats.reordered += 1;
-                at += extra;
+                // A fixed delay draws nothing more: runs of scenarios
+                // without a range stay as they were.
+                at += if hi > lo {
+                    self.rng.between(lo, hi)
+                } else {
+                    lo
+                };
             }
             _ => {
                 at = at.max(self.last_arrival);
@@ -557,6 +581,27 @@ mod tests {
         assert_eq!(l.queue_len(0), (2400, 2));
         assert_eq!(l.queue_len(960_000), (1200, 1));
         assert_eq!(l.queue_len(1_920_000), (0, 0));
+    }
+
+    #[test]
+    fn a_reordering_range_draws_each_late_packet_a_delay_within_it() {
+        let mut l = link(LinkParams {
+            delay_ms: 10.0,
+            reorder: Some(Reorder {
+                probability: 1.0,
+                extra_delay_ms: 3.0,
+                max_extra_delay_ms: Some(10.0),
+            }),
+            ..LinkParams::default()
+        });
+        let mut out = Vec::new();
+        for _ in 0..1000 {
+            l.transmit(0, Bytes::from_static(b"x"), &mut out);
+        }
+        let extra: Vec<u64> = delivered(&out).iter().map(|d| d.at - 10_000_000).collect();
+        assert!(extra.iter().all(|e| (3_000_000..=10_000_000).contains(e)));
+        let (lo, hi) = (extra.iter().min().unwrap(), extra.iter().max().unwrap());
+        assert!(*lo < 3_500_000 && *hi > 9_500_000, "{lo}..{hi}");
     }
 
     #[test]
@@ -624,6 +669,7 @@ mod tests {
             reorder: Some(Reorder {
                 probability: 0.5,
                 extra_delay_ms: 3.0,
+                max_extra_delay_ms: None,
             }),
             ..LinkParams::default()
         });

@@ -24,7 +24,7 @@ use crate::link::LinkParams;
 use crate::workload::WorkloadSpec;
 use crate::Side;
 use sctp_cc::{FixedWindow, Rfc9260Config};
-use sctp_core::Config;
+use sctp_core::{Config, LossDetection, Scheduler};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::Path;
@@ -206,6 +206,13 @@ pub struct AssociationConfig {
     pub max_retrans: Option<u32>,
     /// HB.interval, ms (RFC 9260 §8.3); 0 sends no HEARTBEAT.
     pub heartbeat_interval_ms: Option<f64>,
+    /// Loss detection: `three-misses` (RFC 9260 §7.2.4, the default) or
+    /// `rack` (RACK-TLP, RFC 8985).
+    pub loss_detection: Option<String>,
+    /// Message interleaving with I-DATA (RFC 8260).
+    pub interleaving: Option<bool>,
+    /// Stream scheduler: `fcfs`, `round-robin` or `wfq` (RFC 8260 §3).
+    pub scheduler: Option<String>,
 }
 
 impl AssociationConfig {
@@ -263,6 +270,34 @@ impl AssociationConfig {
         if let Some(v) = self.heartbeat_interval_ms {
             let interval = ms("heartbeat_interval_ms", v)?;
             config.heartbeat_interval = (!interval.is_zero()).then_some(interval);
+        }
+        if let Some(v) = &self.loss_detection {
+            config.loss_detection = match v.as_str() {
+                "three-misses" => LossDetection::ThreeMisses,
+                "rack" | "rack-tlp" => LossDetection::RackTlp,
+                _ => {
+                    return Err(FieldError::new(
+                        format!("{field}.loss_detection"),
+                        format!("`{v}`: expected three-misses or rack"),
+                    ))
+                }
+            };
+        }
+        if let Some(v) = self.interleaving {
+            config.interleaving = v;
+        }
+        if let Some(v) = &self.scheduler {
+            config.scheduler = match v.as_str() {
+                "fcfs" => Scheduler::Fcfs,
+                "round-robin" => Scheduler::RoundRobin,
+                "wfq" => Scheduler::WeightedFair,
+                _ => {
+                    return Err(FieldError::new(
+                        format!("{field}.scheduler"),
+                        format!("`{v}`: expected fcfs, round-robin or wfq"),
+                    ))
+                }
+            };
         }
         Ok(())
     }

@@ -17,7 +17,7 @@ use std::str::FromStr;
 use std::time::Instant;
 
 /// The built-in scenarios: (name, TOML text), shipped in `scenarios/`.
-pub const BUILTINS: [(&str, &str); 10] = [
+pub const BUILTINS: [(&str, &str); 11] = [
     ("clean-lan", include_str!("../scenarios/clean-lan.toml")),
     (
         "lossy-wifi-bursts",
@@ -54,6 +54,10 @@ pub const BUILTINS: [(&str, &str); 10] = [
     (
         "webrtc-mixed-reliability",
         include_str!("../scenarios/webrtc-mixed-reliability.toml"),
+    ),
+    (
+        "reordering-rack",
+        include_str!("../scenarios/reordering-rack.toml"),
     ),
 ];
 
@@ -94,6 +98,7 @@ pub fn soak(messages: u64, seed: u64) -> Scenario {
         reorder: Some(Reorder {
             probability: 0.10,
             extra_delay_ms: 5.0,
+            max_extra_delay_ms: None,
         }),
         duplicate: 0.01,
         corrupt: 0.001,

@@ -148,6 +148,12 @@ impl Trace {
                             self.mix(u64::from(s));
                         }
                     }
+                    Event::BufferedAmountLow(stream) => {
+                        self.mix(6);
+                        self.mix(u64::from(*stream));
+                    }
+                    // Events added to sctp-core later still count.
+                    _ => self.mix(7),
                 }
             }
         }

@@ -438,6 +438,8 @@ fn step(
                 debug!(?streams, %result, "stream reset refused");
                 inner.outgoing_reset(&streams, Outgoing::Refused(result));
             }
+            // Buffered amounts reach `Stream` next.
+            _ => {}
         }
     }
     if inner.abandoned && matches!(inner.status, Status::Connecting) {

@@ -1,5 +1,9 @@
 //! Many server associations on one UDP socket, told apart by the peer's
 //! address (RFC 6951 §5: each UDP flow carries one association here).
+//!
+//! Like a listening SCTP socket, the endpoint serves its local SCTP port
+//! (`Config::local_port`) to a peer using any SCTP port: each server
+//! association takes the peer's port from the first packet of its flow.
 
 use crate::association::Association;
 use crate::error::Result;
@@ -7,6 +11,7 @@ use crate::transport::{bind_udp, cut_datagram, Transport};
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
 use sctp_core::Config;
+use sctp_wire::COMMON_HEADER_LEN;
 use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
@@ -41,7 +46,8 @@ pub struct Endpoint {
 impl Endpoint {
     /// Binds a UDP socket to `addr` (with
     /// [`SOCKET_BUFFER`](crate::SOCKET_BUFFER)-byte buffers) and serves associations set up with
-    /// `config`.
+    /// `config`, except that `config.remote_port` is replaced by each
+    /// peer's own SCTP port, as its first packet shows it.
     pub async fn bind(addr: SocketAddr, config: Config) -> io::Result<Endpoint> {
         let socket = Arc::new(bind_udp(addr)?);
         let local_addr = socket.local_addr()?;
@@ -123,6 +129,16 @@ fn start_peer(
     config: &Config,
     accept_tx: &mpsc::Sender<Association>,
 ) {
+    let mut config = config.clone();
+    // A peer picks its own SCTP source port, an ephemeral one when it
+    // does not bind (usrsctp's tsctp, kernel SCTP clients): the
+    // association answers the port of the flow's first packet, usually
+    // the INIT (RFC 9260 §5.1: the INIT ACK goes back to the INIT's
+    // source port). A datagram too short for a common header keeps the
+    // configured port; the association drops it as malformed anyway.
+    if first.len() >= COMMON_HEADER_LEN {
+        config.remote_port = u16::from_be_bytes([first[0], first[1]]);
+    }
     let (tx, rx) = mpsc::channel(PEER_QUEUE);
     // Cannot fail: the queue is new and empty.
     let _ = tx.try_send(first);
@@ -136,7 +152,6 @@ fn start_peer(
         rx: tokio::sync::Mutex::new(rx),
         peers: Arc::clone(peers),
     };
-    let config = config.clone();
     let accept_tx = accept_tx.clone();
     // The server keeps no protocol state before a valid COOKIE ECHO (RFC
     // 9260 §5.1.3), but this adapter keeps a task per peer address: one

@@ -97,3 +97,47 @@ async fn a_peer_can_come_back_after_its_association_closed() {
         assert_eq!(served.await.unwrap(), CloseReason::Shutdown);
     }
 }
+
+/// usrsctp's `tsctp` sender, like a kernel SCTP client that does not bind,
+/// sends its INIT from an ephemeral SCTP port: the endpoint, like a
+/// listening socket, serves it on its own port whatever the peer's port.
+#[tokio::test]
+async fn peers_with_any_sctp_port_are_served() {
+    let server_config = sctp_tokio::Config {
+        local_port: 5001,
+        remote_port: 5000,
+        ..config()
+    };
+    let endpoint = Endpoint::bind("127.0.0.1:0".parse().unwrap(), server_config)
+        .await
+        .unwrap();
+    for (seed, client_port) in [(1u64, 59_388u16), (2, 5000)] {
+        let transport =
+            UdpTransport::connect("127.0.0.1:0".parse().unwrap(), endpoint.local_addr())
+                .await
+                .unwrap();
+        let client_config = sctp_tokio::Config {
+            local_port: client_port,
+            remote_port: 5001,
+            ..config()
+        };
+        // Without the port taken from the INIT, the INIT goes unanswered.
+        let (client, server) = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+            tokio::join!(
+                Association::client(transport, client_config),
+                endpoint.accept()
+            )
+        })
+        .await
+        .expect("no handshake: the endpoint ignored the INIT");
+        let (client, server) = (client.unwrap(), server.unwrap());
+        let served = tokio::spawn(echo_once(server));
+        let stream = client.open_stream(0, Ppid(53)).unwrap();
+        stream.write(&pattern(seed, 100)).await.unwrap();
+        let mut buf = [0u8; 128];
+        assert_eq!(stream.read(&mut buf).await.unwrap(), 100);
+        assert!(buf[..100] == pattern(seed, 100)[..]);
+        client.close().await.unwrap();
+        assert_eq!(served.await.unwrap(), CloseReason::Shutdown);
+    }
+}

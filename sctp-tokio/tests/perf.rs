@@ -140,6 +140,36 @@ fn perf_client_sends_unordered_on_other_sctp_ports() {
 }
 
 #[test]
+fn perf_echoes_megabyte_messages_with_max_message() {
+    let port = free_port();
+    let server = Server::start(port, &["--echo", "--max-message", "1048576"]);
+    let out = client(
+        port,
+        &[
+            "--bytes",
+            "4194304",
+            "--size",
+            "1048576",
+            "--max-message",
+            "1048576",
+            "--echo",
+            "--timeout",
+            "60",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "client failed: {stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(field(&stdout, "messages"), "4");
+    let served = server.next_line();
+    assert_eq!(field(&served, "bytes"), "4194304", "server saw: {served}");
+    assert_eq!(field(&served, "messages"), "4");
+}
+
+#[test]
 fn perf_client_fails_when_nobody_answers() {
     let out = client(
         free_port(),

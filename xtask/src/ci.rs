@@ -34,6 +34,10 @@ const STEPS: &[Step] = &[
         run: interop,
     },
     Step {
+        name: "perf-soak-smoke",
+        run: perf_soak_smoke,
+    },
+    Step {
         name: "doc",
         run: doc,
     },
@@ -145,6 +149,12 @@ fn test() -> Result {
 /// sctp-perf against pion/sctp and usrsctp (installs them when missing).
 fn interop() -> Result {
     crate::interop::run()
+}
+
+/// Concurrent sctp-perf clients echoing through one server, every byte
+/// checked; `cargo xtask soak --only perf` runs it at full size.
+fn perf_soak_smoke() -> Result {
+    crate::soak::perf_smoke()
 }
 
 /// Rustdoc with warnings denied: broken intra-doc links fail CI.

@@ -1,18 +1,21 @@
 //! `cargo xtask interop`: sctp-perf against the real peers of INTEROP.md,
 //! pion/sctp 1.8.6 and usrsctp 0.9.5 from Debian, over UDP on loopback
-//! (RFC 6951 framing), every echoed byte checked by the sending side.
+//! (RFC 6951 framing), every echoed byte checked by the sending side and
+//! every count a receiver prints checked against what was sent.
 //!
 //! Besides bulk echo, the pion scenarios cover partial reliability
 //! (RFC 3758) both ways and closing streams with a stream reset (RFC 6525)
 //! both ways, the reader seeing every byte, then the end of the stream.
 //!
 //! It installs the Debian packages it lacks, builds `sctp-perf`, the
-//! `echo_client` example and the Go program
-//! `sctp-tokio/interop/pion/src/pionecho` (offline, in GOPATH mode), runs
-//! each scenario and prints a table; it fails if any failed.
+//! `echo_client` example, the Go program
+//! `sctp-tokio/interop/pion/src/pionecho` (offline, in GOPATH mode) and
+//! the `LD_PRELOAD` shim `sctp-tokio/interop/usrsctp/nodebug.c` that keeps
+//! usrsctp's debug output off, runs each scenario and prints a table; it
+//! fails if any failed.
 
 use crate::util::{self, Result};
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -27,6 +30,7 @@ const PACKAGES: &[(&str, &str)] = &[
         "/usr/share/gocode/src/github.com/pion/sctp/association.go",
     ),
     ("libusrsctp-examples", "/usr/lib/usrsctp/echo_server"),
+    ("gcc", "/usr/bin/gcc"),
 ];
 
 /// How long one client may run.
@@ -37,6 +41,8 @@ struct Tools {
     perf: PathBuf,
     pion: PathBuf,
     usrsctp: &'static Path,
+    /// The shim that keeps usrsctp's debug output off.
+    nodebug: PathBuf,
 }
 
 /// One scenario: a name for the table and its work.
@@ -93,6 +99,34 @@ const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "our client -> usrsctp echo_server, 1000-byte messages, unordered",
         run: |t| ours_to_usrsctp_echo(t, 1_000, true),
+    },
+    Scenario {
+        name: "our client -> usrsctp discard_server, 64 KiB messages, 32 MiB",
+        run: |t| ours_to_usrsctp_discard(t, 32 << 20, 64 << 10),
+    },
+    Scenario {
+        name: "our client -> usrsctp discard_server, 1 MiB messages, 32 MiB",
+        run: |t| ours_to_usrsctp_discard(t, 32 << 20, 1 << 20),
+    },
+    Scenario {
+        name: "our client -> usrsctp tsctp receiver, 64 KiB messages, 64 MiB",
+        run: |t| ours_to_tsctp(t, 64 << 20, 64 << 10),
+    },
+    Scenario {
+        name: "our client -> usrsctp tsctp receiver, 1 MiB messages, 64 MiB",
+        run: |t| ours_to_tsctp(t, 64 << 20, 1 << 20),
+    },
+    Scenario {
+        name: "usrsctp client -> our server, echo, 200 lines on stream 0",
+        run: |t| usrsctp_client_to_ours(t, 200),
+    },
+    Scenario {
+        name: "usrsctp tsctp sender -> our server, 64 KiB messages, 64 MiB",
+        run: |t| tsctp_to_ours(t, 1024, 64 << 10, None),
+    },
+    Scenario {
+        name: "usrsctp tsctp sender -> our server, 1 MiB messages, fragment point 1200, 64 MiB",
+        run: |t| tsctp_to_ours(t, 64, 1 << 20, Some(1200)),
     },
 ];
 
@@ -160,26 +194,34 @@ fn build() -> Result<Tools> {
             .arg(&pion)
             .arg("pionecho"),
     )?;
+    let nodebug = out.join("nodebug.so");
+    util::run(
+        Command::new("gcc")
+            .args(["-O2", "-shared", "-fPIC", "-o"])
+            .arg(&nodebug)
+            .arg(util::root().join("sctp-tokio/interop/usrsctp/nodebug.c")),
+    )?;
     Ok(Tools {
         perf: util::target_dir().join("debug/sctp-perf"),
         pion,
         usrsctp: Path::new("/usr/lib/usrsctp"),
+        nodebug,
     })
 }
 
 /// A UDP port on loopback free when asked.
-fn free_port() -> Result<u16> {
+pub(crate) fn free_port() -> Result<u16> {
     Ok(UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 /// A server process: its output lines as they come, killed when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     lines: mpsc::Receiver<String>,
 }
 
 impl Server {
-    fn start(cmd: &mut Command) -> Result<Server> {
+    pub(crate) fn start(cmd: &mut Command) -> Result<Server> {
         println!("$ {} &", util::display(cmd));
         let mut child = cmd
             .stdin(Stdio::null())
@@ -197,6 +239,26 @@ impl Server {
         // Let it bind its socket.
         std::thread::sleep(Duration::from_millis(300));
         Ok(Server { child, lines })
+    }
+
+    /// Hands the server's lines to `done` until it returns true; fails
+    /// when `limit` passes first.
+    pub(crate) fn read_until(
+        &self,
+        limit: Duration,
+        mut done: impl FnMut(&str) -> Result<bool>,
+    ) -> Result {
+        let deadline = Instant::now() + limit;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = self
+                .lines
+                .recv_timeout(left)
+                .map_err(|_| format!("the server printed too little within {limit:?}"))?;
+            if done(&line)? {
+                return Ok(());
+            }
+        }
     }
 
     /// The first line within `limit` that contains `needle`.
@@ -416,4 +478,241 @@ fn ours_to_usrsctp_echo(tools: &Tools, size: usize, unordered: bool) -> Result {
     }
     let out = client(&mut cmd)?;
     expect(&out, &format!("\"bytes\":{bytes},"), "our client")
+}
+
+/// `PROGRAM` of usrsctp's examples, its debug output kept off by the shim
+/// and its standard output line-buffered (it prints into a pipe, which
+/// the C library would otherwise flush only when full).
+fn usrsctp(tools: &Tools, program: &str) -> Command {
+    let mut cmd = Command::new("stdbuf");
+    cmd.env("LD_PRELOAD", &tools.nodebug)
+        .arg("-oL")
+        .arg(tools.usrsctp.join(program));
+    cmd
+}
+
+/// Our client without echo, sending `size`-byte messages to a usrsctp
+/// server on SCTP port `sctp_port`.
+fn perf_sender(tools: &Tools, port: u16, bytes: u64, size: usize, sctp_port: u16) -> Command {
+    let mut cmd = Command::new(&tools.perf);
+    cmd.args(["client", "--connect", &format!("127.0.0.1:{port}")])
+        .args(["--bytes", &bytes.to_string(), "--size", &size.to_string()])
+        .args(["--max-message", &size.to_string(), "--timeout", "100"])
+        .args(["--sctp-ports", &format!("5000:{sctp_port}")]);
+    cmd
+}
+
+/// usrsctp's discard_server (SCTP port 9) prints a line per piece it reads
+/// (at most 10 240 bytes), `complete 1` on a message's last: the pieces
+/// must add up to what we sent, in as many messages.
+fn ours_to_usrsctp_discard(tools: &Tools, bytes: u64, size: usize) -> Result {
+    let port = free_port()?;
+    let server = Server::start(usrsctp(tools, "discard_server").arg(port.to_string()))?;
+    let out = client(&mut perf_sender(tools, port, bytes, size, 9))?;
+    expect(&out, &format!("\"bytes\":{bytes},"), "our client")?;
+    let messages = bytes.div_ceil(size as u64);
+    let (mut got_bytes, mut got_messages) = (0u64, 0u64);
+    server.read_until(Duration::from_secs(20), |line| {
+        let Some(rest) = line.strip_prefix("Msg of length ") else {
+            return Ok(false);
+        };
+        let len = rest.split(' ').next().unwrap_or_default();
+        got_bytes += len
+            .parse::<u64>()
+            .map_err(|e| format!("discard_server: length {len:?}: {e}"))?;
+        got_messages += u64::from(line.ends_with("complete 1."));
+        Ok(got_bytes >= bytes)
+    })?;
+    if (got_bytes, got_messages) != (bytes, messages) {
+        return Err(format!(
+            "discard_server read {got_bytes} bytes in {got_messages} messages, \
+             expected {bytes} in {messages}"
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// The figures usrsctp's tsctp receiver prints for an association.
+#[derive(Debug, PartialEq)]
+struct TsctpLine {
+    /// The length of the first message.
+    length: u64,
+    messages: u64,
+    bytes: u64,
+}
+
+impl TsctpLine {
+    /// Reads `LENGTH, MESSAGES, CALLS, BYTES, SECONDS, BYTES/S, NOTIFICATIONS`.
+    fn parse(line: &str) -> Option<TsctpLine> {
+        let fields: Vec<&str> = line.split(", ").collect();
+        let [length, messages, _calls, bytes, _seconds, _rate, _notifications] = fields[..] else {
+            return None;
+        };
+        Some(TsctpLine {
+            length: length.parse().ok()?,
+            messages: messages.parse().ok()?,
+            bytes: bytes.parse().ok()?,
+        })
+    }
+}
+
+/// usrsctp's tsctp as receiver (SCTP port 5001) counts the association's
+/// messages and bytes when it ends.
+fn ours_to_tsctp(tools: &Tools, bytes: u64, size: usize) -> Result {
+    let port = free_port()?;
+    let server = Server::start(usrsctp(tools, "tsctp").args(["-E", &port.to_string()]))?;
+    let out = client(&mut perf_sender(tools, port, bytes, size, 5001))?;
+    expect(&out, &format!("\"bytes\":{bytes},"), "our client")?;
+    let mut counted = None;
+    server.read_until(Duration::from_secs(20), |line| {
+        counted = TsctpLine::parse(line);
+        Ok(counted.is_some())
+    })?;
+    let expected = TsctpLine {
+        length: size as u64,
+        messages: bytes.div_ceil(size as u64),
+        bytes,
+    };
+    match counted {
+        Some(counted) if counted == expected => Ok(()),
+        counted => Err(format!("tsctp counted {counted:?}, expected {expected:?}").into()),
+    }
+}
+
+/// usrsctp's client sends each line of its standard input as a message on
+/// stream 0 and writes every message it receives to its standard output,
+/// as it comes, before anything else it prints (its own lines wait in the
+/// C library's buffer until it exits). Its standard input stays open
+/// until all the echoes are back: at its end the client shuts down.
+fn usrsctp_client_to_ours(tools: &Tools, lines: usize) -> Result {
+    let port = free_port()?;
+    let server = Server::start(Command::new(&tools.perf).args([
+        "server",
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+        "--echo",
+        "--sctp-ports",
+        "7:5000",
+    ]))?;
+    // Lines of 1 to 78 characters and their newline: the client reads at
+    // most 79 bytes at a time.
+    let sent: String = (0..lines)
+        .map(|i| {
+            let text: String = (0..=i % 78)
+                .map(|j| char::from(b'!' + ((i * 7 + j) % 94) as u8))
+                .collect();
+            text + "\n"
+        })
+        .collect();
+    let mut cmd = Command::new(tools.usrsctp.join("client"));
+    // Remote address and SCTP port, local SCTP port (0: usrsctp picks
+    // one), local and remote UDP ports.
+    cmd.args([
+        "127.0.0.1",
+        "7",
+        "0",
+        &free_port()?.to_string(),
+        &port.to_string(),
+    ]);
+    println!("$ {} <<< {lines} lines", util::display(&cmd));
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start `{}`: {e}", util::display(&cmd)))?;
+    let mut stdin = child.stdin.take().ok_or("no stdin")?;
+    let mut stdout = child.stdout.take().ok_or("no stdout")?;
+    let (tx, chunks) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n @ 1..) = stdout.read(&mut buf) {
+            if tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    stdin.write_all(sent.as_bytes())?;
+    let mut received = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while received.len() < sent.len() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match chunks.recv_timeout(left) {
+            Ok(chunk) => received.extend(chunk),
+            Err(_) => break,
+        }
+    }
+    drop(stdin);
+    let exited = wait_with_limit(&mut child, Duration::from_secs(20))?;
+    let echoed = received.get(..sent.len()).unwrap_or(&received);
+    if echoed != sent.as_bytes() {
+        return Err(format!(
+            "the client got back {} bytes, not the {} it sent: {:?}",
+            echoed.len(),
+            sent.len(),
+            String::from_utf8_lossy(echoed)
+        )
+        .into());
+    }
+    if !exited.success() {
+        return Err(format!("client failed ({exited})").into());
+    }
+    let served = server.line_with("\"bytes\"", Duration::from_secs(20))?;
+    expect(
+        &served,
+        &format!("{{\"bytes\":{},\"messages\":{lines},", sent.len()),
+        "our server",
+    )?;
+    expect(&served, "\"close\":\"shut down\"", "our server")
+}
+
+/// Waits for `child` to exit within `limit`; kills it if it does not.
+fn wait_with_limit(child: &mut Child, limit: Duration) -> Result<std::process::ExitStatus> {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(status);
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("still running after {limit:?}").into());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// usrsctp's tsctp as sender: `count` messages of `size` bytes from an
+/// ephemeral SCTP port to port 5001, the last with SCTP_EOF (a graceful
+/// shutdown); our server's line must show them all. Its send buffer holds
+/// four messages (usrsctp refuses a message larger than the buffer).
+fn tsctp_to_ours(tools: &Tools, count: u64, size: usize, fragment: Option<usize>) -> Result {
+    let port = free_port()?;
+    let server = Server::start(Command::new(&tools.perf).args([
+        "server",
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+        "--sctp-ports",
+        "5001:5000",
+        "--max-message",
+        &size.to_string(),
+    ]))?;
+    let mut cmd = usrsctp(tools, "tsctp");
+    cmd.args(["-E", &free_port()?.to_string(), "-U", &port.to_string()])
+        .args(["-l", &size.to_string(), "-n", &count.to_string()])
+        .args(["-S", &(4 * size).to_string()]);
+    if let Some(fragment) = fragment {
+        cmd.args(["-f", &fragment.to_string()]);
+    }
+    let out = client(cmd.arg("127.0.0.1"))?;
+    expect(&out, &format!("Sending of {count} messages"), "tsctp")?;
+    let served = server.line_with("\"bytes\"", Duration::from_secs(20))?;
+    let bytes = count * size as u64;
+    expect(
+        &served,
+        &format!("{{\"bytes\":{bytes},\"messages\":{count},"),
+        "our server",
+    )?;
+    expect(&served, "\"close\":\"shut down\"", "our server")
 }

@@ -5,13 +5,15 @@
 //! cargo xtask ci       # everything CI checks; `.ci/run` calls this
 //! cargo xtask tshark   # Wireshark's verdict on the packets we encode
 //! cargo xtask demo     # decode the golden captures and sample packets
-//! cargo xtask bench    # the sctp-wire and sctp-core benchmarks
+//! cargo xtask bench    # the sctp-wire, sctp-core and sctp-sim benchmarks
+//! cargo xtask bench udp  # sctp-perf against bare UDP on loopback
 //! cargo xtask fuzz wire --seconds N   # cargo-fuzz on packet decoding
 //! cargo xtask sim      # the simulator's built-in scenarios (the main job)
-//! cargo xtask soak [--messages N]     # the simulator's soak, release mode
+//! cargo xtask soak [--only sim|perf]  # the simulator's and sctp-perf's soaks
 //! cargo xtask interop  # sctp-perf against pion/sctp and usrsctp
 //! ```
 
+mod bench;
 mod ci;
 mod demo;
 mod fuzz;
@@ -46,13 +48,15 @@ enum Command {
     Fuzz(fuzz::Args),
     /// Run the simulator's built-in scenario set (release mode); report in target/sctp-sim/.
     Sim,
-    /// Push a million messages (or --messages N) through the simulator's hostile link.
+    /// Push a million messages (or --messages N) through the simulator's hostile link,
+    /// then 8 sctp-perf clients' echoes through one server on loopback.
     Soak(soak::Args),
     /// Run sctp-perf against pion/sctp and usrsctp, installing them if needed.
     Interop,
-    /// Run the sctp-wire, sctp-core and sctp-sim benchmarks, passing extra arguments through.
+    /// Run the sctp-wire, sctp-core and sctp-sim benchmarks, passing extra
+    /// arguments through; `bench udp` compares sctp-perf with bare UDP.
     Bench {
-        /// Arguments for `cargo bench` (after `--`, for the bench harness).
+        /// `udp`, or arguments for `cargo bench` (after `--`, for the bench harness).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
@@ -67,19 +71,7 @@ fn main() -> ExitCode {
         Command::Sim => soak::default_set(),
         Command::Soak(args) => soak::run(&args),
         Command::Interop => interop::run(),
-        Command::Bench { args } => util::run(
-            util::cargo()
-                .args([
-                    "bench",
-                    "-p",
-                    "sctp-wire",
-                    "-p",
-                    "sctp-core",
-                    "-p",
-                    "sctp-sim",
-                ])
-                .args(args),
-        ),
+        Command::Bench { args } => bench::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

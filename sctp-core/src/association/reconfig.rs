@@ -317,6 +317,9 @@ impl Association {
             return false;
         };
         t.reassembly.reset_incoming(&d.streams);
+        if let Some(interleaved) = t.interleaved.as_mut() {
+            interleaved.reset_incoming(&d.streams);
+        }
         self.deliver_ready();
         let streams = d.streams.iter().map(|s| s.0).collect();
         debug!(?streams, "incoming streams reset");
@@ -376,7 +379,7 @@ impl Association {
         }
         if result.is_success() {
             for &s in &r.streams {
-                t.send.reset_ssn(StreamId(s));
+                t.send.reset_sequence(StreamId(s));
             }
             debug!(streams = ?r.streams, "outgoing streams reset");
             self.events

@@ -5,24 +5,35 @@
 //! and reassembly (§6.5, §6.9).
 
 use super::{Association, CloseReason, Event, Phase};
+use crate::buffered::StreamBuffers;
+use crate::interleaved::InterleavedReassembly;
+use crate::pacing::{Pacer, RateSampler};
 use crate::payload::Payload;
+use crate::rack::{LossDetection, Rack};
 use crate::reassembly::{Message, Reassembly};
 use crate::rto::RtoEstimator;
-use crate::send::{InFlight, Policy, SendQueue, Sent};
+use crate::send::{InFlight, Policy, Sent};
+use crate::send_queue::SendQueue;
 use crate::tracker::{DataVerdict, ReceiveTracker};
 use bytes::{Bytes, BytesMut};
 use sctp_cc::{AckEvent, CongestionController, CongestionEvent, PathParams, SentPacket};
 use sctp_wire::{
-    Abort, Chunk, CommonHeader, DataChunk, ErrorCause, ForwardTsn, ForwardTsnStream,
-    OperationError, PacketBuilder, Ppid, Sack, StreamId, Tsn, COMMON_HEADER_LEN,
+    Abort, BuildError, Chunk, CommonHeader, DataChunk, ErrorCause, ForwardTsn, ForwardTsnStream,
+    IDataChunk, IForwardTsn, IForwardTsnStream, Mid, OperationError, PacketBuilder, Ppid, Sack,
+    StreamId, Tsn, COMMON_HEADER_LEN,
 };
 use std::collections::VecDeque;
 use std::fmt;
+use std::num::NonZeroU16;
 use std::time::Instant;
 use tracing::{debug, trace};
 
 /// Bytes of a DATA chunk header (RFC 9260 §3.3.1).
 const DATA_HEADER: usize = 16;
+/// Bytes of an I-DATA chunk before its user data (RFC 8260 §2.1).
+const IDATA_HEADER: usize = 20;
+/// The one zero byte an empty WebRTC message is sent as (RFC 8831 §6.6).
+const EMPTY_MARKER: Bytes = Bytes::from_static(&[0]);
 /// Gap ack blocks put in one SACK at most.
 const MAX_GAP_BLOCKS: usize = 64;
 
@@ -71,8 +82,9 @@ pub enum SendError {
         /// The stream asked for.
         stream: u16,
     },
-    /// SCTP cannot carry an empty user message (RFC 9260 §6.2).
-    #[error("an SCTP message cannot be empty")]
+    /// SCTP cannot carry an empty user message (RFC 9260 §6.2); only the
+    /// WebRTC String and Binary PPIDs have an empty form (RFC 8831 §6.6).
+    #[error("an SCTP message cannot be empty (except with a WebRTC String or Binary PPID)")]
     EmptyMessage,
     /// The send buffer is full: wait for data to be acknowledged.
     #[error("send buffer full: {buffered} bytes waiting, {len} more would exceed {limit}")]
@@ -114,6 +126,8 @@ impl fmt::Debug for ReceivedMessage {
 /// The state of an established association's data transfer.
 pub(super) struct Transfer {
     pub(super) send: SendQueue,
+    /// I-DATA and I-FORWARD TSN replace DATA and FORWARD TSN (RFC 8260).
+    pub(super) interleave: bool,
     inflight: InFlight,
     /// Next TSN to assign, unwrapped to 64 bits.
     pub(super) next_tsn: u64,
@@ -141,6 +155,9 @@ pub(super) struct Transfer {
     recovery_exit: Option<u64>,
     pub(super) tracker: ReceiveTracker,
     pub(super) reassembly: Reassembly,
+    /// With I-DATA, received messages are put together here instead
+    /// (RFC 8260); boxed, so an association without pays a pointer.
+    pub(super) interleaved: Option<Box<InterleavedReassembly>>,
     ready: VecDeque<Message>,
     ready_bytes: usize,
     /// A SACK must go out with the next packet.
@@ -163,6 +180,15 @@ pub(super) struct Transfer {
     adv_peer_ack: u64,
     /// A FORWARD TSN must go with the next packet.
     forward_tsn_due: bool,
+    /// Per-stream bytes queued or unacknowledged, and their low-water
+    /// thresholds.
+    pub(super) buffers: StreamBuffers,
+    /// Delivery-rate samples, kept only for a controller that wants them.
+    rates: Option<Box<RateSampler>>,
+    /// Pacing, once the controller gave a pacing rate.
+    pacer: Option<Box<Pacer>>,
+    /// RACK-TLP's state, when it replaces the three-miss rule.
+    rack: Option<Box<Rack>>,
 }
 
 /// Numbers the association exposes about its data transfer.
@@ -218,6 +244,8 @@ pub struct TransferCounters {
     pub messages_abandoned: u64,
     /// FORWARD TSN chunks sent (RFC 3758 §3.5).
     pub forward_tsns_sent: u64,
+    /// Tail-loss probes sent (RFC 8985 §7).
+    pub tail_loss_probes: u64,
 }
 
 /// Most packets written into one allocation (see [`Transfer::tx_buffer`]).
@@ -255,9 +283,12 @@ impl Transfer {
         streams: (u16, u16),
     ) -> Self {
         let config = &assoc.config;
+        // RFC 8260 §2.2.1: I-DATA only when both sides listed it.
+        let interleave = config.interleaving && assoc.peer.is_some_and(|p| p.idata);
         let next_tsn = (1u64 << 32) + u64::from(assoc.my_initial_tsn);
-        Transfer {
-            send: SendQueue::new(streams.0),
+        let mut t = Transfer {
+            send: SendQueue::new(streams.0, config.scheduler, interleave),
+            interleave,
             inflight: InFlight::new(next_tsn),
             next_tsn,
             cum_ack: next_tsn - 1,
@@ -275,6 +306,11 @@ impl Transfer {
             recovery_exit: None,
             tracker: ReceiveTracker::new(Tsn(peer_initial_tsn), config.delayed_ack),
             reassembly: Reassembly::new(config.max_receive_buffer as usize),
+            interleaved: interleave.then(|| {
+                Box::new(InterleavedReassembly::new(
+                    config.max_receive_buffer as usize,
+                ))
+            }),
             ready: VecDeque::new(),
             ready_bytes: 0,
             sack_requested: false,
@@ -288,7 +324,16 @@ impl Transfer {
             reconfig: super::reconfig::ReconfigState::new(assoc.my_initial_tsn, peer_initial_tsn),
             adv_peer_ack: next_tsn - 1,
             forward_tsn_due: false,
+            buffers: StreamBuffers::default(),
+            rates: None,
+            pacer: None,
+            rack: (config.loss_detection == LossDetection::RackTlp)
+                .then(|| Box::new(Rack::new(config.delayed_ack))),
+        };
+        if t.cc.wants_rate_samples() {
+            t.rates = Some(Box::new(RateSampler::new(next_tsn)));
         }
+        t
     }
 
     fn unwrap_tsn(&self, tsn: Tsn) -> Option<u64> {
@@ -300,18 +345,139 @@ impl Transfer {
     /// chunk of it leaves the flight for good, and what is left of it in
     /// the send queue goes too.
     fn abandon(&mut self, key: u64) {
-        let Some(id) = self.inflight.get(key).map(|s| s.message.id) else {
+        let Some((id, stream)) = self
+            .inflight
+            .get(key)
+            .map(|s| (s.message.id, s.chunk.stream_id))
+        else {
             return;
         };
-        for k in self.inflight.message_keys(key) {
-            self.inflight.update(k, |s| {
+        for k in self.inflight.message_span(key, self.interleave) {
+            if self.inflight.get(k).is_none_or(|s| s.message.id != id) {
+                continue;
+            }
+            let released = self.inflight.update(k, |s| {
+                let released = (!s.abandoned).then(|| s.len());
                 s.abandoned = true;
                 s.to_retransmit = false;
+                released
             });
+            if let Some(Some(len)) = released {
+                self.buffers.release(stream, len);
+            }
         }
-        self.send.drop_front_if(id);
+        if let Some(unsent) = self.send.drop_partial(stream, id) {
+            self.buffers.release(stream, unsent);
+        }
         self.counters.messages_abandoned += 1;
         self.advance_peer_ack_point();
+    }
+
+    /// RFC 9260 §7.2.4: enter fast recovery up to the highest TSN
+    /// outstanding, with one window reduction for the whole recovery.
+    fn enter_recovery(&mut self, now: Instant) {
+        if self.recovery_exit.is_none() {
+            self.recovery_exit = Some(self.next_tsn - 1);
+            self.cc
+                .on_congestion(now, CongestionEvent::FastRetransmit, self.inflight.flight);
+            debug!(cwnd = self.cc.cwnd(), "fast retransmit");
+        }
+    }
+
+    /// RFC 8985 §6.2 step 5 (RACK_detect_loss): every outstanding chunk
+    /// sent before the latest acknowledged one, and for longer than
+    /// RACK.rtt plus the reordering window, is marked for retransmission;
+    /// the reordering timer is set for the first of the others. Returns
+    /// the bytes marked.
+    fn rack_detect_loss(&mut self, now: Instant) -> usize {
+        let srtt = self.rto.srtt();
+        let Some(rack) = self.rack.as_mut() else {
+            return 0;
+        };
+        let Some(latest) = rack.latest_key() else {
+            return 0;
+        };
+        let reo_wnd = rack.reo_wnd(srtt);
+        let mut lost = 0;
+        let mut timer: Option<Instant> = None;
+        for key in self.inflight.keys(self.cum_ack + 1..latest) {
+            let Some(s) = self.inflight.get(key) else {
+                continue;
+            };
+            if s.gap_acked || s.abandoned || s.to_retransmit {
+                continue;
+            }
+            let Some(deadline) = rack.loss_deadline(s.sent_at, key, reo_wnd) else {
+                continue;
+            };
+            if deadline <= now {
+                let len = self.inflight.update(key, |s| {
+                    s.to_retransmit = true;
+                    s.fast = false;
+                    s.len()
+                });
+                lost += len.unwrap_or(0);
+                self.counters.fast_retransmits += 1;
+            } else {
+                timer = Some(timer.map_or(deadline, |t| t.min(deadline)));
+            }
+        }
+        rack.set_reorder_timer(timer);
+        if lost > 0 {
+            if let Some(rates) = self.rates.as_mut() {
+                rates.on_loss(lost);
+            }
+        }
+        lost
+    }
+
+    /// RFC 8985 §7.2: (re)arms the tail-loss probe while data is
+    /// outstanding.
+    fn arm_probe(&mut self, now: Instant) {
+        let srtt = self.rto.srtt();
+        let keys = self.inflight.keys(..);
+        let single = keys.end - keys.start == 1;
+        let t3 = self.t3;
+        let empty = self.inflight.is_empty();
+        let Some(rack) = self.rack.as_mut() else {
+            return;
+        };
+        if empty {
+            rack.disarm();
+        } else {
+            rack.arm_probe(now, srtt, single, t3);
+        }
+    }
+
+    /// RFC 8985 §7.3: the probe timer fired: the last chunk outstanding
+    /// goes again (as a fast retransmission, whatever cwnd), so that its
+    /// SACK lets RACK find what was lost before it.
+    fn send_probe(&mut self) {
+        let last = self.inflight.keys(..).rev().find(|&k| {
+            self.inflight
+                .get(k)
+                .is_some_and(|s| !s.gap_acked && !s.abandoned)
+        });
+        let Some(key) = last else {
+            return;
+        };
+        self.inflight.update(key, |s| {
+            s.to_retransmit = true;
+            s.fast = true;
+        });
+        self.counters.tail_loss_probes += 1;
+        trace!(key, "tail-loss probe");
+    }
+
+    /// RFC 3758 §3.1: timed messages whose lifetime ended while they
+    /// waited to be sent are given up unsent (nothing to forward: they
+    /// took no TSN, and no SSN either).
+    fn expire_queued(&mut self, now: Instant) {
+        let (buffers, counters) = (&mut self.buffers, &mut self.counters);
+        self.send.expire(now, |stream, len| {
+            buffers.release(stream, len);
+            counters.messages_abandoned += 1;
+        });
     }
 
     /// RFC 3758 §3.5 C1, C2: the Advanced.Peer.Ack.Point moves up from the
@@ -332,13 +498,40 @@ impl Transfer {
     }
 
     /// RFC 3758 §3.2, §3.5 C4: the FORWARD TSN to the Advanced.Peer.Ack.Point,
-    /// with the largest abandoned SSN of each ordered stream it skips.
-    fn forward_tsn(&self) -> ForwardTsn {
+    /// with the largest abandoned SSN of each ordered stream it skips; with
+    /// I-DATA, the I-FORWARD TSN with the largest abandoned MID of each
+    /// stream, ordered and unordered apart (RFC 8260 §2.3.1).
+    fn forward_tsn(&self) -> Chunk {
+        let new_cum_tsn = Tsn(self.adv_peer_ack as u32);
+        let skipped = self
+            .inflight
+            .keys(self.cum_ack + 1..=self.adv_peer_ack)
+            .filter_map(|k| self.inflight.get(k));
+        if self.interleave {
+            let mut streams: Vec<IForwardTsnStream> = Vec::new();
+            for s in skipped {
+                let (stream_id, unordered) = (s.chunk.stream_id, s.chunk.unordered);
+                let mid = Mid(s.message.mid);
+                match streams
+                    .iter_mut()
+                    .find(|e| e.stream_id == stream_id && e.unordered == unordered)
+                {
+                    Some(e) if e.mid.is_before(mid) => e.mid = mid,
+                    Some(_) => {}
+                    None => streams.push(IForwardTsnStream {
+                        stream_id,
+                        unordered,
+                        mid,
+                    }),
+                }
+            }
+            return Chunk::IForwardTsn(IForwardTsn {
+                new_cum_tsn,
+                streams: streams.into_iter().collect(),
+            });
+        }
         let mut streams: Vec<ForwardTsnStream> = Vec::new();
-        for k in self.inflight.keys(self.cum_ack + 1..=self.adv_peer_ack) {
-            let Some(s) = self.inflight.get(k).filter(|s| !s.chunk.unordered) else {
-                continue;
-            };
+        for s in skipped.filter(|s| !s.chunk.unordered) {
             let (stream_id, ssn) = (s.chunk.stream_id, s.chunk.ssn);
             match streams.iter_mut().find(|e| e.stream_id == stream_id) {
                 Some(e) if e.ssn.is_before(ssn) => e.ssn = ssn,
@@ -346,10 +539,10 @@ impl Transfer {
                 None => streams.push(ForwardTsnStream { stream_id, ssn }),
             }
         }
-        ForwardTsn {
-            new_cum_tsn: Tsn(self.adv_peer_ack as u32),
+        Chunk::ForwardTsn(ForwardTsn {
+            new_cum_tsn,
             streams: streams.into_iter().collect(),
-        }
+        })
     }
 
     /// Bytes sent and not acknowledged: in flight, or marked for
@@ -381,8 +574,15 @@ impl Transfer {
     pub(super) fn release_idle_memory(&mut self) {
         self.release_idle_tx_buffer();
         self.send.shrink();
+        self.buffers.shrink();
+        if let Some(rates) = self.rates.as_mut() {
+            rates.shrink();
+        }
         self.inflight.shrink();
         self.reassembly.shrink();
+        if let Some(interleaved) = self.interleaved.as_mut() {
+            interleaved.shrink();
+        }
         self.tracker.shrink();
         if self.ready.is_empty() {
             self.ready = VecDeque::new();
@@ -391,10 +591,17 @@ impl Transfer {
         self.reneged = Vec::new();
     }
 
+    /// User data held: in reassembly, or whole and waiting to be read.
+    fn held_bytes(&self) -> usize {
+        self.reassembly.buffered_bytes()
+            + self.interleaved.as_ref().map_or(0, |i| i.buffered_bytes())
+            + self.ready_bytes
+    }
+
     /// Our receive window: the buffer less what waits in reassembly or
     /// for the user (RFC 9260 §6.2).
     fn a_rwnd(&self, limit: u32) -> u32 {
-        let held = self.reassembly.buffered_bytes() + self.ready_bytes;
+        let held = self.held_bytes();
         (limit as usize).saturating_sub(held) as u32
     }
 }
@@ -453,10 +660,17 @@ impl Association {
         if t.reconfig.is_closing(stream) {
             return Err(SendError::StreamResetting { stream });
         }
+        // RFC 8831 §6.6: SCTP cannot carry an empty message, so a data
+        // channel sends one zero byte with an Empty PPID, which the peer
+        // delivers as an empty message.
+        let user_len = payload.len();
+        let (ppid, payload) = match (payload.is_empty(), ppid) {
+            (false, _) => (ppid, payload),
+            (true, Ppid::STRING | Ppid::STRING_EMPTY) => (Ppid::STRING_EMPTY, EMPTY_MARKER),
+            (true, Ppid::BINARY | Ppid::BINARY_EMPTY) => (Ppid::BINARY_EMPTY, EMPTY_MARKER),
+            (true, _) => return Err(SendError::EmptyMessage),
+        };
         let len = payload.len();
-        if len == 0 {
-            return Err(SendError::EmptyMessage);
-        }
         if len > max {
             return Err(SendError::MessageTooLarge { len, max });
         }
@@ -468,7 +682,7 @@ impl Association {
             });
         }
         t.counters.messages_sent += 1;
-        t.counters.bytes_sent += len as u64;
+        t.counters.bytes_sent += user_len as u64;
         // RFC 8832 §6: abandoning a DCEP message would break the channel,
         // so it goes reliably and in order whatever the stream's policy.
         let dcep = ppid == Ppid::DCEP;
@@ -478,6 +692,7 @@ impl Association {
             Reliability::Rexmit(n) => Policy::Rexmit(n),
             Reliability::Timed(d) => Policy::Until(now + d),
         };
+        t.buffers.add(StreamId(stream), len);
         t.send
             .push(StreamId(stream), ppid, unordered && !dcep, payload, policy);
         // Packets are built in `poll_transmit`, so messages sent one after
@@ -504,6 +719,81 @@ impl Association {
             unordered: m.unordered,
             payload: m.payload,
         })
+    }
+
+    /// The bytes of `stream`'s messages queued or sent and not yet
+    /// acknowledged (pion's `BufferedAmount`). Acknowledged means
+    /// cumulatively (RFC 9260 §6.2.1), when the chunk's memory is freed;
+    /// an abandoned message (RFC 3758) leaves at once. An empty WebRTC
+    /// message counts the one byte it is sent as. 0 before the handshake.
+    pub fn buffered_amount(&self, stream: u16) -> usize {
+        self.transfer
+            .as_ref()
+            .map_or(0, |t| t.buffers.amount(StreamId(stream)))
+    }
+
+    /// Sets the low-water threshold of `stream` (pion's
+    /// `SetBufferedAmountLowThreshold`, 0 until set): when its
+    /// [buffered amount](Self::buffered_amount) falls from above it to at
+    /// or below it, an [`Event::BufferedAmountLow`] is raised, as a WebRTC
+    /// data channel's `bufferedamountlow`.
+    pub fn set_buffered_amount_low_threshold(
+        &mut self,
+        stream: u16,
+        bytes: usize,
+    ) -> Result<(), SendError> {
+        let Some(t) = self.transfer.as_mut() else {
+            return Err(SendError::NotEstablished);
+        };
+        if stream >= t.outbound_streams {
+            return Err(SendError::InvalidStream {
+                stream,
+                outbound: t.outbound_streams,
+            });
+        }
+        t.buffers.set_threshold(StreamId(stream), bytes);
+        Ok(())
+    }
+
+    /// Sets the weight of `stream` for [`Scheduler::WeightedFair`]
+    /// (RFC 8260 §3.6): streams with data share the bytes sent in
+    /// proportion to their weights (1 until set). The other schedulers
+    /// ignore it.
+    ///
+    /// [`Scheduler::WeightedFair`]: crate::Scheduler::WeightedFair
+    pub fn set_stream_weight(&mut self, stream: u16, weight: NonZeroU16) -> Result<(), SendError> {
+        let Some(t) = self.transfer.as_mut() else {
+            return Err(SendError::NotEstablished);
+        };
+        if stream >= t.outbound_streams {
+            return Err(SendError::InvalidStream {
+                stream,
+                outbound: t.outbound_streams,
+            });
+        }
+        t.send.set_weight(StreamId(stream), weight);
+        Ok(())
+    }
+
+    /// The weight of `stream` (see [`set_stream_weight`](Self::set_stream_weight)).
+    pub fn stream_weight(&self, stream: u16) -> NonZeroU16 {
+        self.transfer
+            .as_ref()
+            .map_or(NonZeroU16::MIN, |t| t.send.weight(StreamId(stream)))
+    }
+
+    /// Whether messages go as I-DATA, interleaved (RFC 8260): both sides
+    /// listed it and [`Config::interleaving`](crate::Config::interleaving)
+    /// is on.
+    pub fn interleaving(&self) -> bool {
+        self.transfer.as_ref().is_some_and(|t| t.interleave)
+    }
+
+    /// The low-water threshold of `stream`.
+    pub fn buffered_amount_low_threshold(&self, stream: u16) -> usize {
+        self.transfer
+            .as_ref()
+            .map_or(0, |t| t.buffers.threshold(StreamId(stream)))
     }
 
     /// Data-transfer figures: flight size, windows, RTT.
@@ -535,23 +825,43 @@ impl Association {
             return None;
         }
         let t = self.transfer.as_ref()?;
-        [t.t3, t.tracker.sack_deadline(), t.reconfig.timeout()]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            t.t3,
+            t.tracker.sack_deadline(),
+            t.reconfig.timeout(),
+            t.send.next_expiry(),
+            t.pacer.as_ref().and_then(|p| p.deadline()),
+            t.rack.as_ref().and_then(|r| r.deadline()),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
-    /// Handles one DATA chunk; `false` stops processing the packet.
-    pub(super) fn on_data(&mut self, chunk: DataChunk, immediate: &mut bool) -> bool {
+    /// Handles one DATA or I-DATA chunk; `false` stops processing the
+    /// packet.
+    pub(super) fn on_data(&mut self, chunk: Incoming, immediate: &mut bool) -> bool {
         let limit = self.config.max_receive_buffer as usize;
         let Some(t) = self.transfer.as_mut() else {
             self.stats.chunks_unhandled += 1;
             return true;
         };
+        let (tsn, stream_id, len) = chunk.head();
+        // RFC 8260 §2.2.1: I-DATA once both sides listed it, DATA otherwise;
+        // the other kind is a protocol violation.
+        let interleave = t.interleave;
+        if interleave != matches!(chunk, Incoming::IData(_)) {
+            self.protocol_violation(if interleave {
+                "DATA on an association that uses I-DATA (RFC 8260 §2.2.1)"
+            } else {
+                "I-DATA on an association that does not use it (RFC 8260 §2.2.1)"
+            });
+            return false;
+        }
         // RFC 9260 §6.2: a DATA chunk without user data is answered with
-        // an ABORT carrying a No User Data cause.
-        if chunk.payload.is_empty() {
-            let cause = ErrorCause::NoUserData { tsn: chunk.tsn };
+        // an ABORT carrying a No User Data cause (I-DATA alike).
+        if len == 0 {
+            let cause = ErrorCause::NoUserData { tsn };
             let abort = Chunk::Abort(Abort {
                 tag_reflected: false,
                 causes: vec![cause.clone()],
@@ -564,19 +874,20 @@ impl Association {
         // reset waits for earlier TSNs already numbers its SSNs anew: it is
         // dropped unacknowledged, and taken when the peer sends it again
         // after the reset.
-        if t.reconfig.holds_back(chunk.stream_id, chunk.tsn) {
-            trace!(tsn = %chunk.tsn, "DATA past a deferred stream reset, dropped");
+        if t.reconfig.holds_back(stream_id, tsn) {
+            trace!(%tsn, "DATA past a deferred stream reset, dropped");
             return true;
         }
-        let held = t.reassembly.buffered_bytes() + t.ready_bytes;
-        let need = (held + chunk.payload.len()).saturating_sub(limit);
-        if need > 0 && t.tracker.fills_a_gap(chunk.tsn) {
+        let need = (t.held_bytes() + len).saturating_sub(limit);
+        // Reneging drops DATA by TSN; I-DATA's reassembly has no TSNs to
+        // drop by, and a sender keeping to our window never needs it.
+        if need > 0 && !t.interleave && t.tracker.fills_a_gap(tsn) {
             // RFC 9260 §6.2: with the buffer full, a chunk below the
             // largest TSN received is taken by dropping "the largest TSN
             // held for reordering"; otherwise data past a hole could fill
             // the buffer for good. The SACK that follows at once shows
             // only what is kept.
-            for (first, last) in t.reassembly.renege(chunk.tsn, need) {
+            for (first, last) in t.reassembly.renege(tsn, need) {
                 t.tracker.renege(first, last);
                 self.stats.data_reneged += u64::from(first.distance_to(last).unsigned_abs()) + 1;
             }
@@ -585,14 +896,14 @@ impl Association {
         // No room: drop without acknowledging, the peer retransmits later
         // (RFC 9260 §6.2); a SACK at once tells the zero-window prober the
         // window is still closed (RFC 9260 §6.1 A).
-        if t.reassembly.buffered_bytes() + t.ready_bytes + chunk.payload.len() > limit {
-            trace!(tsn = %chunk.tsn, "receive buffer full, DATA dropped");
+        if t.held_bytes() + len > limit {
+            trace!(%tsn, "receive buffer full, DATA dropped");
             self.stats.data_dropped_no_buffer += 1;
             t.sack_requested = true;
             return true;
         }
-        *immediate |= chunk.immediate_sack;
-        match t.tracker.on_data(chunk.tsn) {
+        *immediate |= chunk.immediate_sack();
+        match t.tracker.on_data(tsn) {
             DataVerdict::Duplicate => return true,
             DataVerdict::OutOfWindow => {
                 self.stats.dropped_unexpected += 1;
@@ -603,18 +914,22 @@ impl Association {
         // RFC 9260 §6.5: DATA on a stream that does not exist is
         // acknowledged, reported with an Invalid Stream Identifier error,
         // and discarded.
-        if chunk.stream_id.0 >= t.inbound_streams {
+        if stream_id.0 >= t.inbound_streams {
             let error = Chunk::Error(OperationError {
-                causes: vec![ErrorCause::InvalidStreamIdentifier {
-                    stream_id: chunk.stream_id,
-                }],
+                causes: vec![ErrorCause::InvalidStreamIdentifier { stream_id }],
             });
             self.send_to_peer(&[error]);
             return true;
         }
         // The buffer check above leaves only refusals that acknowledge the
         // TSN: a chunk inconsistent with what was delivered is dropped.
-        if let Err(e) = t.reassembly.insert(chunk) {
+        let inserted = match (chunk, t.interleaved.as_mut()) {
+            (Incoming::Data(chunk), _) => t.reassembly.insert(chunk),
+            (Incoming::IData(chunk), Some(interleaved)) => interleaved.insert(chunk),
+            // `interleave` holds, so the I-DATA reassembly exists.
+            (Incoming::IData(_), None) => return true,
+        };
+        if let Err(e) = inserted {
             trace!(%e, "DATA refused by reassembly");
             if e.acknowledge_tsn() {
                 self.stats.data_refused += 1;
@@ -633,7 +948,16 @@ impl Association {
             return;
         };
         let was_empty = t.ready.is_empty();
-        while let Some(m) = t.reassembly.pop_message() {
+        while let Some(mut m) = t.reassembly.pop_message().or_else(|| {
+            t.interleaved
+                .as_mut()
+                .and_then(|interleaved| interleaved.pop_message())
+        }) {
+            // RFC 8831 §6.6: the byte of an Empty PPID message is ignored;
+            // it is delivered as the empty message it stands for.
+            if matches!(m.ppid, Ppid::STRING_EMPTY | Ppid::BINARY_EMPTY) {
+                m.payload = Payload::default();
+            }
             t.counters.messages_received += 1;
             t.counters.bytes_received += m.payload.len() as u64;
             t.ready_bytes += m.payload.len();
@@ -647,10 +971,15 @@ impl Association {
     /// RFC 3758 §3.6: the peer abandoned messages up to a new cumulative
     /// TSN; skip them, release their fragments, deliver what became in
     /// order, and acknowledge.
-    pub(super) fn on_forward_tsn(&mut self, forward: ForwardTsn) {
+    pub(super) fn on_forward_tsn(&mut self, forward: ForwardTsn) -> bool {
         let Some(t) = self.transfer.as_mut() else {
-            return;
+            return true;
         };
+        // RFC 8260 §2.3.1: with I-DATA, only I-FORWARD TSN.
+        if t.interleave {
+            self.protocol_violation("FORWARD TSN on an association that uses I-DATA");
+            return false;
+        }
         t.tracker.forward_cum_tsn(forward.new_cum_tsn);
         for entry in forward.streams.iter() {
             t.reassembly.skip_ordered(entry.stream_id, entry.ssn);
@@ -661,6 +990,30 @@ impl Association {
         // RFC 6525 §5.2.2 with RFC 3758 §3.6: TSNs skipped count as
         // received, so a stream reset waiting for them can be performed.
         self.reconfig_after_data();
+        true
+    }
+
+    /// RFC 8260 §2.3.1: the I-FORWARD TSN of I-DATA: the peer abandoned
+    /// messages up to a new cumulative TSN; each entry names the largest
+    /// MID given up on a stream, ordered or unordered. Skip them, release
+    /// their fragments, deliver what became in order, and acknowledge.
+    pub(super) fn on_iforward_tsn(&mut self, forward: IForwardTsn) -> bool {
+        let Some(t) = self.transfer.as_mut() else {
+            return true;
+        };
+        let Some(interleaved) = t.interleaved.as_mut() else {
+            self.protocol_violation("I-FORWARD TSN on an association that does not use I-DATA");
+            return false;
+        };
+        t.tracker.forward_cum_tsn(forward.new_cum_tsn);
+        for entry in forward.streams.iter() {
+            interleaved.skip(entry.stream_id, entry.unordered, entry.mid);
+        }
+        t.sack_requested = true;
+        self.deliver_ready();
+        // As for FORWARD TSN: a deferred stream reset may now be due.
+        self.reconfig_after_data();
+        true
     }
 
     /// The cumulative TSN of the peer's data we received.
@@ -723,7 +1076,41 @@ impl Association {
         let cum_advanced = cum > t.cum_ack;
         let mut rtt = None;
         let mut cum_bytes = 0;
+        if t.rates.is_some() || t.rack.is_some() {
+            // Chunks acknowledged for the first time by the cumulative ack
+            // feed the delivery-rate sample and RACK (gap-acked ones
+            // already did).
+            for key in t.inflight.keys(..=cum) {
+                let Some(s) = t.inflight.get(key).filter(|s| !s.gap_acked && !s.abandoned) else {
+                    continue;
+                };
+                if let Some(rates) = t.rates.as_mut() {
+                    rates.on_acked(key, now);
+                }
+                if let Some(rack) = t.rack.as_mut() {
+                    rack.on_acked(now, s.sent_at, key, s.retransmitted);
+                }
+            }
+            if let Some(rates) = t.rates.as_mut() {
+                rates.forget_through(cum);
+            }
+        }
+        let buffers = &mut t.buffers;
+        // Consecutive chunks mostly share a stream: their bytes leave the
+        // stream's buffer in one go.
+        let mut released: Option<(StreamId, usize)> = None;
         t.inflight.remove_through(cum, |s| {
+            if !s.abandoned {
+                match &mut released {
+                    Some((stream, n)) if *stream == s.chunk.stream_id => *n += s.len(),
+                    _ => {
+                        if let Some((stream, n)) = released.take() {
+                            buffers.release(stream, n);
+                        }
+                        released = Some((s.chunk.stream_id, s.len()));
+                    }
+                }
+            }
             if !s.gap_acked && !s.abandoned {
                 cum_bytes += s.len();
                 // RFC 9260 §6.3.1 C5 (Karn): only chunks sent once give RTT.
@@ -732,6 +1119,9 @@ impl Association {
                 }
             }
         });
+        if let Some((stream, n)) = released {
+            t.buffers.release(stream, n);
+        }
         t.cum_ack = cum;
         // RFC 3758 §3.5 C1 to C3: while abandoned chunks lie past the
         // cumulative ack, the peer is sent a FORWARD TSN (again).
@@ -761,6 +1151,12 @@ impl Association {
                 if let Some((true, len, retransmitted, sent_at)) = newly {
                     gap_bytes += len;
                     highest_newly_acked = Some(key);
+                    if let Some(rates) = t.rates.as_mut() {
+                        rates.on_acked(key, now);
+                    }
+                    if let Some(rack) = t.rack.as_mut() {
+                        rack.on_acked(now, sent_at, key, retransmitted);
+                    }
                     if !retransmitted {
                         rtt = Some(now.saturating_duration_since(sent_at));
                     }
@@ -782,7 +1178,16 @@ impl Association {
         // acknowledged and still missing gets a miss indication; the
         // third marks it for one fast retransmission.
         let mut fast_loss = false;
-        if let Some(htna) = highest_newly_acked {
+        if t.rack.is_some() {
+            // RFC 8985 §6.2: time, not miss counts, declares losses; a
+            // duplicate TSN report shows a retransmission was not needed.
+            if !sack.duplicate_tsns.is_empty() {
+                if let Some(rack) = t.rack.as_mut() {
+                    rack.on_spurious();
+                }
+            }
+            fast_loss = t.rack_detect_loss(now) > 0;
+        } else if let Some(htna) = highest_newly_acked {
             for key in t.inflight.keys(..htna) {
                 let missing = |s: &Sent| !(s.gap_acked || s.fast_done || s.abandoned);
                 if !t.inflight.get(key).is_some_and(missing) {
@@ -794,23 +1199,32 @@ impl Association {
                         s.to_retransmit = true;
                         s.fast = true;
                         s.fast_done = true;
-                        return true;
+                        return Some(s.len());
                     }
-                    false
+                    None
                 });
-                if marked == Some(true) {
+                if let Some(Some(len)) = marked {
                     fast_loss = true;
                     t.counters.fast_retransmits += 1;
+                    if let Some(rates) = t.rates.as_mut() {
+                        rates.on_loss(len);
+                    }
                 }
             }
         }
         if let Some(sample) = rtt {
             t.rto.on_rtt_sample(sample);
+            if let Some(rates) = t.rates.as_mut() {
+                rates.on_rtt(sample);
+            }
         }
         // RFC 9260 §7.2.4: leave fast recovery once the exit point is acked.
         if t.recovery_exit.is_some_and(|exit| cum >= exit) {
             t.recovery_exit = None;
             t.cc.on_recovery_exit(now);
+            if let Some(rack) = t.rack.as_mut() {
+                rack.on_recovery_exit();
+            }
         }
         t.cc.on_ack(&AckEvent {
             now,
@@ -820,15 +1234,11 @@ impl Association {
             in_flight_before,
             in_flight_after: t.inflight.flight,
             rtt,
-            rate: None,
+            rate: t.rates.as_mut().and_then(|rates| rates.take_sample()),
             app_limited: t.send.is_empty(),
         });
-        if fast_loss && t.recovery_exit.is_none() {
-            // RFC 9260 §7.2.4: enter fast recovery up to the highest TSN
-            // outstanding; one window reduction for the whole recovery.
-            t.recovery_exit = Some(t.next_tsn - 1);
-            t.cc.on_congestion(now, CongestionEvent::FastRetransmit, t.inflight.flight);
-            debug!(cwnd = t.cc.cwnd(), "fast retransmit");
+        if fast_loss {
+            t.enter_recovery(now);
         }
         // RFC 9260 §6.2.1 C: the peer's rwnd is the a_rwnd less what is
         // still outstanding (see `Transfer::peer_rwnd`).
@@ -840,6 +1250,12 @@ impl Association {
             t.release_idle_tx_buffer();
         } else if cum_advanced {
             t.t3 = Some(now + t.rto.rto());
+        }
+        if cum_advanced || highest_newly_acked.is_some() {
+            if let Some(rack) = t.rack.as_mut() {
+                rack.on_progress();
+            }
+            t.arm_probe(now);
         }
         // RFC 9260 §6.1 A: while the peer answers zero-window probes with
         // SACKs, the unacknowledged probes do not count as errors.
@@ -862,6 +1278,16 @@ impl Association {
         let Some(t) = self.transfer.as_mut() else {
             return;
         };
+        t.expire_queued(now);
+        if let Some((reorder, probe)) = t.rack.as_mut().map(|r| r.take_due(now)) {
+            // RFC 8985 §6.3: the reordering timer looks for losses again.
+            if reorder && t.rack_detect_loss(now) > 0 {
+                t.enter_recovery(now);
+            }
+            if probe {
+                t.send_probe();
+            }
+        }
         if t.t3.is_some_and(|d| now >= d) {
             t.t3_expiries += 1;
             t.counters.t3_expiries += 1;
@@ -875,6 +1301,9 @@ impl Association {
             // E1: the congestion controller collapses cwnd; E2: RTO backs off;
             // E3: every outstanding chunk is retransmitted.
             t.cc.on_congestion(now, CongestionEvent::Timeout, t.inflight.flight);
+            if let Some(rates) = t.rates.as_mut() {
+                rates.on_loss(t.inflight.flight);
+            }
             t.recovery_exit = None;
             t.rto.back_off();
             for key in t.inflight.keys(..) {
@@ -928,8 +1357,14 @@ impl Association {
         let Some(t) = self.transfer.as_mut() else {
             return false;
         };
+        t.expire_queued(now);
+        let chunk_header = if t.interleave {
+            IDATA_HEADER
+        } else {
+            DATA_HEADER
+        };
         // The most user data one DATA chunk carries in an empty packet.
-        let whole = mtu.saturating_sub(COMMON_HEADER_LEN + DATA_HEADER) & !3;
+        let whole = mtu.saturating_sub(COMMON_HEADER_LEN + chunk_header) & !3;
         let burst_limit = t.cc.burst_limit();
         let mut fast_budget = t.cc.fast_retransmit_budget();
         let mut sent_new = 0usize;
@@ -937,8 +1372,16 @@ impl Association {
         loop {
             // A delayed SACK also rides on any DATA this packet will carry
             // (RFC 9260 §6.2 allows bundling it; it saves a packet).
-            let data_to_send =
+            let data_waiting =
                 t.inflight.has_marked() || (!t.send.is_empty() && t.inflight.flight < t.cc.cwnd());
+            // Pacing: data waits for its time on the wire; acknowledgements
+            // do not.
+            let pacing = t.cc.pacing_rate();
+            let paced_out = pacing.is_some() && t.pacer.as_ref().is_some_and(|p| !p.ready(now));
+            if let Some(pacer) = t.pacer.as_mut() {
+                pacer.set_waiting(paced_out && data_waiting);
+            }
+            let data_to_send = data_waiting && !paced_out;
             let sack_pending = t.tracker.sack_deadline().is_some() && data_to_send;
             let sack_wanted = t.sack_requested || sack_pending || t.tracker.sack_due(now);
             if !sack_wanted && !data_to_send && !t.forward_tsn_due {
@@ -967,7 +1410,7 @@ impl Association {
                 // RFC 3758 §3.5 C3, C5: the FORWARD TSN goes ahead of any
                 // DATA, and a T3-rtx timer runs so that it is sent again
                 // if lost.
-                if b.push(&Chunk::ForwardTsn(t.forward_tsn())).is_ok() {
+                if b.push(&t.forward_tsn()).is_ok() {
                     t.forward_tsn_due = false;
                     t.counters.forward_tsns_sent += 1;
                     if t.t3.is_none() {
@@ -980,7 +1423,7 @@ impl Association {
             // Retransmissions first (RFC 9260 §6.3.3 E3, §7.2.4): fast
             // ones within the fast-retransmit budget, the others within cwnd.
             let mut from = 0;
-            while let Some(key) = t.inflight.next_marked(from) {
+            while let Some(key) = t.inflight.next_marked(from).filter(|_| !paced_out) {
                 from = key + 1;
                 let Some(s) = t.inflight.get(key) else {
                     break;
@@ -997,12 +1440,13 @@ impl Association {
                 } else {
                     t.inflight.flight < t.cc.cwnd()
                 };
-                if !allowed || b.push(&s.chunk).is_err() {
+                if !allowed || push_data(&mut b, s, t.interleave).is_err() {
                     break;
                 }
                 if s.fast {
                     fast_budget -= len;
                 }
+                let flight_before = t.inflight.flight;
                 t.inflight.update(key, |s| {
                     s.to_retransmit = false;
                     s.retransmitted = true;
@@ -1010,6 +1454,9 @@ impl Association {
                     s.misses = 0;
                     s.sent_at = now;
                 });
+                if let Some(rates) = t.rates.as_mut() {
+                    rates.on_retransmit(key, now, len, flight_before);
+                }
                 data_bytes += len;
                 rtx_bytes += len;
                 t.counters.retransmissions += 1;
@@ -1018,13 +1465,13 @@ impl Association {
             // the peer's window has room (or nothing is in flight: the
             // zero-window probe of rule A), and Max.Burst allows.
             loop {
-                if t.send.is_empty() || t.inflight.flight >= t.cc.cwnd() {
+                if paced_out || t.send.is_empty() || t.inflight.flight >= t.cc.cwnd() {
                     break;
                 }
                 if burst_limit.is_some_and(|l| sent_new >= l) {
                     break;
                 }
-                let room = b.remaining().saturating_sub(DATA_HEADER) & !3;
+                let room = b.remaining().saturating_sub(chunk_header) & !3;
                 if room == 0 {
                     break;
                 }
@@ -1049,25 +1496,32 @@ impl Association {
                 {
                     break;
                 }
-                // RFC 3758 §3.1: a timed message whose lifetime ran out
-                // before it could go is given up unsent.
-                if t.send.expire_front(now).is_some() {
-                    t.counters.messages_abandoned += 1;
-                    continue;
-                }
                 let tsn = Tsn(t.next_tsn as u32);
-                let Some((chunk, message)) = t.send.next_fragment(tsn, room.min(window)) else {
+                let Some(fragment) = t.send.next_fragment(tsn, room.min(window)) else {
                     break;
                 };
-                if b.push(&chunk).is_err() {
+                let sent = Sent::new(fragment, now);
+                // The fragment was sized to fit: pushing cannot fail.
+                if push_data(&mut b, &sent, t.interleave).is_err() {
                     break;
                 }
-                let len = chunk.payload.len();
-                t.inflight.push(t.next_tsn, Sent::new(chunk, message, now));
+                let len = sent.len();
+                if let Some(rates) = t.rates.as_mut() {
+                    rates.on_new(t.next_tsn, now, len, t.inflight.flight);
+                }
+                t.inflight.push(t.next_tsn, sent);
                 t.counters.data_chunks_sent += 1;
                 t.next_tsn += 1;
                 sent_new += len;
                 data_bytes += len;
+            }
+            // draft-cheng-iccrg-delivery-rate-estimation §3.4: nothing left
+            // to send though the window has room: the samples of what goes
+            // now are application-limited.
+            if t.send.is_empty() && !t.inflight.has_marked() && t.inflight.flight < t.cc.cwnd() {
+                if let Some(rates) = t.rates.as_mut() {
+                    rates.mark_app_limited(t.inflight.flight);
+                }
             }
             if b.is_empty() {
                 t.tx_buffer = b.into_buffer();
@@ -1085,14 +1539,57 @@ impl Association {
                 if t.t3.is_none() {
                     t.t3 = Some(now + t.rto.rto());
                 }
+                // RFC 8985 §7.2: sending data (re)arms the probe.
+                if sent_new > 0 {
+                    t.arm_probe(now);
+                }
                 sent_data = true;
             }
             let (datagram, rest) = b.finish_split(checksum);
             t.tx_buffer = rest;
+            if let (Some(rate), true) = (pacing, data_bytes > 0) {
+                t.pacer
+                    .get_or_insert_with(Box::default)
+                    .on_sent(now, datagram.len(), rate);
+            }
             self.transmits.push_back(datagram);
             if data_bytes == 0 {
                 return sent_data;
             }
+        }
+    }
+}
+
+/// Writes a chunk of the flight into the packet: as DATA, or as I-DATA
+/// once interleaving was negotiated (RFC 8260 §2.2.1: then only I-DATA).
+fn push_data(b: &mut PacketBuilder, sent: &Sent, interleave: bool) -> Result<(), BuildError> {
+    if interleave {
+        b.push(&sent.as_idata())
+    } else {
+        b.push(&sent.chunk)
+    }
+}
+
+/// A received chunk of user data: DATA, or I-DATA (RFC 8260).
+pub(super) enum Incoming {
+    Data(DataChunk),
+    IData(IDataChunk),
+}
+
+impl Incoming {
+    /// Its TSN, stream and user data length.
+    fn head(&self) -> (Tsn, StreamId, usize) {
+        match self {
+            Incoming::Data(c) => (c.tsn, c.stream_id, c.payload.len()),
+            Incoming::IData(c) => (c.tsn, c.stream_id, c.payload.len()),
+        }
+    }
+
+    /// The I bit (RFC 7053): the sender asks for a SACK at once.
+    fn immediate_sack(&self) -> bool {
+        match self {
+            Incoming::Data(c) => c.immediate_sack,
+            Incoming::IData(c) => c.immediate_sack,
         }
     }
 }

@@ -286,8 +286,9 @@ pub struct Msg {
 }
 
 /// Messages carry their id in the PPID, above the values WebRTC gives
-/// a meaning to (DCEP's 50 is always sent ordered and reliably).
-const PPID_BASE: u32 = 1_000_000;
+/// a meaning to (DCEP's 50 is always sent ordered and reliably; 56 and 57
+/// are delivered empty, RFC 8831 §6.6).
+pub const PPID_BASE: u32 = 1_000_000;
 
 pub fn payload(id: usize, len: usize) -> Bytes {
     Bytes::from(

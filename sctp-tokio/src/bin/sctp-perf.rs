@@ -2,10 +2,11 @@
 //!
 //! ```text
 //! sctp-perf server --listen 127.0.0.1:PORT [--echo] [--sctp-ports LOCAL:REMOTE]
-//!     [--zero-checksum]
+//!     [--max-message BYTES] [--zero-checksum]
 //! sctp-perf client --connect 127.0.0.1:PORT --bytes N --size M [--streams K]
 //!     [--unordered] [--rexmit R | --lifetime-ms T] [--cc rfc9260] [--echo]
 //!     [--zero-checksum] [--timeout SECONDS] [--sctp-ports LOCAL:REMOTE]
+//!     [--max-message BYTES]
 //! ```
 //!
 //! The client sends N bytes as messages of M bytes round-robin over K
@@ -60,9 +61,14 @@ enum Command {
 
 #[derive(Args)]
 struct Common {
-    /// SCTP ports inside the packets, LOCAL:REMOTE (WebRTC uses 5000:5000).
+    /// SCTP ports inside the packets, LOCAL:REMOTE (WebRTC uses 5000:5000);
+    /// a server answers each peer on the port the peer sends from.
     #[arg(long, value_parser = parse_ports, default_value = "5000:5000")]
     sctp_ports: (u16, u16),
+    /// Largest message sent or received, in bytes; the send and receive
+    /// buffers grow to hold two.
+    #[arg(long, default_value_t = Config::default().max_message_size)]
+    max_message: usize,
 }
 
 #[derive(Args)]
@@ -128,11 +134,18 @@ fn parse_ports(s: &str) -> Result<(u16, u16), String> {
 }
 
 fn config(common: &Common, zero_checksum: bool) -> Config {
+    let defaults = Config::default();
+    let two = common.max_message.saturating_mul(2);
     Config {
         local_port: common.sctp_ports.0,
         remote_port: common.sctp_ports.1,
+        max_message_size: common.max_message,
+        send_buffer_size: defaults.send_buffer_size.max(two),
+        max_receive_buffer: defaults
+            .max_receive_buffer
+            .max(u32::try_from(two).unwrap_or(u32::MAX)),
         zero_checksum,
-        ..Config::default()
+        ..defaults
     }
 }
 

@@ -30,7 +30,7 @@ pub use sack::{GapAckBlock, Sack};
 pub use shutdown::{Shutdown, ShutdownComplete};
 
 use crate::error::{Element, WireError};
-use crate::tlv::{put_chunk_header, Encode, RawChunk};
+use crate::tlv::{put_chunk_header, Encode, RawChunk, RawChunks};
 use crate::types::ChunkType;
 use bytes::{BufMut, Bytes, BytesMut};
 use std::fmt;
@@ -168,6 +168,33 @@ impl Chunk {
             ChunkType::PAD => Chunk::Pad(Pad::decode(value)),
             _ => Chunk::Unknown { kind, flags, value },
         })
+    }
+
+    /// Decodes one chunk carried outside a packet, alone in `bytes`
+    /// (header, value, padding): the INIT a SNAP endpoint signals in SDP
+    /// (draft-hancke-tsvwg-snap). Offsets in errors count from its first
+    /// byte; bytes after the chunk are an error.
+    pub fn decode_standalone(bytes: Bytes) -> Result<Chunk, WireError> {
+        let mut chunks = RawChunks::new(&bytes, 0);
+        let raw = chunks.next().ok_or(WireError::NoChunks)??;
+        if let Some(next) = chunks.next() {
+            let offset = next.map_or(0, |c| c.offset);
+            return Err(WireError::Invalid {
+                element: Element::Chunk(raw.kind),
+                offset,
+                reason: "bytes follow the chunk",
+            });
+        }
+        Chunk::decode(raw)
+    }
+
+    /// The chunk's bytes as they go in a packet, padding included: what
+    /// [`decode_standalone`](Self::decode_standalone) reads.
+    pub fn to_standalone(&self) -> Bytes {
+        let mut buf = BytesMut::with_capacity(self.padded_len());
+        self.encode(&mut buf);
+        buf.resize(self.padded_len(), 0);
+        buf.freeze()
     }
 
     /// The chunk type.

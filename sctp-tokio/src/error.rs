@@ -36,8 +36,10 @@ pub enum Error {
         /// The configured maximum.
         max: usize,
     },
-    /// SCTP cannot carry an empty user message (RFC 9260 §6.2).
-    #[error("an SCTP message cannot be empty")]
+    /// SCTP cannot carry an empty user message (RFC 9260 §6.2); only the
+    /// WebRTC String and Binary PPIDs (51, 53, and their Empty forms 56,
+    /// 57) have an empty form (RFC 8831 §6.6).
+    #[error("an SCTP message cannot be empty (except with a WebRTC String or Binary PPID)")]
     EmptyMessage,
     /// The stream id is not below the negotiated outbound stream count
     /// (RFC 9260 §5.1.1).

@@ -60,6 +60,9 @@ pub(crate) enum Outgoing {
     Refused(ReconfigResult),
 }
 
+/// A user callback: [`Stream::on_buffered_amount_low`](crate::Stream::on_buffered_amount_low).
+pub(crate) type Callback = Arc<dyn Fn() + Send + Sync>;
+
 /// One stream id's state: the messages received on it and not yet read,
 /// and our outgoing direction.
 #[derive(Default)]
@@ -68,6 +71,8 @@ pub(crate) struct StreamQueue {
     /// A [`Stream`](crate::Stream) for this id is alive.
     pub(crate) has_handle: bool,
     pub(crate) outgoing: Outgoing,
+    /// Called when the stream's buffered amount falls to its threshold.
+    pub(crate) on_buffered_amount_low: Option<Callback>,
 }
 
 impl StreamQueue {
@@ -305,6 +310,7 @@ async fn drive(shared: Arc<Shared>, transport: Arc<dyn Transport>) {
     tokio::pin!(sleep);
     let mut armed: Option<Instant> = None;
     let mut linger_until: Option<Instant> = None;
+    let mut callbacks: Vec<Callback> = Vec::new();
     loop {
         let (mut deadline, closed, wakers) = {
             let mut inner = shared.lock();
@@ -312,12 +318,19 @@ async fn drive(shared: Arc<Shared>, transport: Arc<dyn Transport>) {
                 &mut inner,
                 std::mem::replace(&mut input, Input::None),
                 &mut outgoing,
+                &mut callbacks,
                 shared.receive_limit,
             );
             (deadline, closed, std::mem::take(&mut inner.wakers))
         };
         shared.changed.notify_waiters();
         wakers.into_iter().for_each(Waker::wake);
+        if !callbacks.is_empty() {
+            // Outside the lock, so a callback may use the stream; in a task
+            // of their own, so a slow one does not hold up the driver.
+            let due = std::mem::take(&mut callbacks);
+            tokio::spawn(async move { due.iter().for_each(|callback| callback()) });
+        }
         for datagram in outgoing.drain(..) {
             if let Err(e) = transport.send(datagram).await {
                 // A lost datagram, as on any network; SCTP retransmits.
@@ -392,12 +405,14 @@ fn is_transient(e: &io::Error) -> bool {
 }
 
 /// One step under the lock: input in, due timers run, packets and events
-/// out, received messages into the stream queues. Returns the next
-/// deadline and whether the association has closed.
+/// out, received messages into the stream queues, user callbacks due into
+/// `callbacks`. Returns the next deadline and whether the association has
+/// closed.
 fn step(
     inner: &mut Inner,
     input: Input,
     outgoing: &mut Vec<Bytes>,
+    callbacks: &mut Vec<Callback>,
     receive_limit: usize,
 ) -> (Option<Instant>, bool) {
     let now = now();
@@ -438,7 +453,12 @@ fn step(
                 debug!(?streams, %result, "stream reset refused");
                 inner.outgoing_reset(&streams, Outgoing::Refused(result));
             }
-            // Buffered amounts reach `Stream` next.
+            Event::BufferedAmountLow(id) => {
+                trace!(stream = id, "buffered amount low");
+                let queue = inner.streams.get(&id);
+                callbacks.extend(queue.and_then(|q| q.on_buffered_amount_low.clone()));
+            }
+            // Events of later versions of the core: nothing the API shows.
             _ => {}
         }
     }

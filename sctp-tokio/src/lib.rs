@@ -23,7 +23,11 @@
 //!   retransmissions or a lifetime); [`close`](Stream::close) ends our
 //!   direction with a stream reset (RFC 6525), after which the peer's
 //!   reader gets [`Error::EndOfStream`] (see [`Stream`] for the two
-//!   directions, dropping, and using an id again).
+//!   directions, dropping, and using an id again);
+//!   [`buffered_amount`](Stream::buffered_amount) per stream with a low
+//!   threshold, a callback ([`on_buffered_amount_low`](Stream::on_buffered_amount_low))
+//!   and its awaitable form ([`buffered_amount_low`](Stream::buffered_amount_low));
+//!   WebRTC's empty messages (RFC 8831 §6.6).
 //! - [`StreamIo`] ([`Stream::into_io`]): a stream as Tokio's `AsyncRead` +
 //!   `AsyncWrite`, for byte-stream users; its end of file is the peer's
 //!   close, its shutdown our close.
@@ -35,10 +39,6 @@
 //!
 //! Zero checksum (RFC 9653, for packets inside DTLS) is
 //! [`Config::zero_checksum`] on both sides.
-//!
-//! Not yet, for want of sctp-core support: per-stream buffered amounts
-//! and their low-threshold notification ([`Stream::buffered_amount`] is
-//! the association's figure).
 //!
 //! ## Examples
 //!

@@ -11,7 +11,7 @@ use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -205,7 +205,11 @@ impl Stream {
     /// length. It goes as [`set_reliability_params`](Self::set_reliability_params)
     /// last chose.
     ///
-    /// After [`close`](Self::close) it fails with [`Error::StreamClosed`].
+    /// Empty `data` is WebRTC's empty message with PPID 51 or 53 (sent as
+    /// one byte with PPID 56 or 57, RFC 8831 §6.6, which the peer reads as
+    /// an empty message with that PPID) and [`Error::EmptyMessage`] with
+    /// any other. After [`close`](Self::close) it fails with
+    /// [`Error::StreamClosed`].
     pub async fn write_sctp(&self, data: &[u8], ppid: Ppid) -> Result<usize> {
         self.write_bytes(Bytes::copy_from_slice(data), ppid).await
     }
@@ -332,15 +336,83 @@ impl Stream {
         Poll::Pending
     }
 
-    /// Bytes written and not yet acknowledged by the peer: queued plus in
-    /// flight. sctp-core does not account per stream yet, so this is the
-    /// whole association's figure, shared by all its streams.
+    /// The bytes of this stream's messages written and not yet
+    /// acknowledged by the peer, queued or in flight (pion's
+    /// `BufferedAmount`; a message given up under partial reliability
+    /// leaves it at once, an empty message counts as its one byte).
     pub fn buffered_amount(&self) -> usize {
+        self.handle.lock().assoc.buffered_amount(self.id)
+    }
+
+    /// The threshold of [`on_buffered_amount_low`](Self::on_buffered_amount_low)
+    /// and [`buffered_amount_low`](Self::buffered_amount_low); 0 until set.
+    pub fn buffered_amount_low_threshold(&self) -> usize {
         self.handle
             .lock()
             .assoc
-            .transfer_stats()
-            .map_or(0, |stats| stats.buffered + stats.flight)
+            .buffered_amount_low_threshold(self.id)
+    }
+
+    /// Sets the threshold the buffered amount is compared with (pion's
+    /// `SetBufferedAmountLowThreshold`). Does nothing once the association
+    /// has closed.
+    pub fn set_buffered_amount_low_threshold(&self, bytes: usize) {
+        // Fails only once the association is closed: nothing to do then.
+        let _ = self
+            .handle
+            .lock()
+            .assoc
+            .set_buffered_amount_low_threshold(self.id, bytes);
+    }
+
+    /// Calls `callback` each time the buffered amount falls from above the
+    /// threshold to at or below it (pion's `OnBufferedAmountLow`, WebRTC's
+    /// `bufferedamountlow`), replacing any callback set before.
+    ///
+    /// It runs on a Tokio task of its own, outside the association's lock:
+    /// it may use this stream (`buffered_amount`, or spawn a write), and a
+    /// slow one holds nothing up. Holding the stream itself in the
+    /// callback (an `Arc`) would keep it alive for ever: hold a `Weak`,
+    /// or signal another task.
+    pub fn on_buffered_amount_low(&self, callback: impl Fn() + Send + Sync + 'static) {
+        if let Some(queue) = self.handle.lock().streams.get_mut(&self.id) {
+            queue.on_buffered_amount_low = Some(Arc::new(callback));
+        }
+    }
+
+    /// Waits until the buffered amount is at or below the threshold; at
+    /// once if it already is. The awaitable form of
+    /// [`on_buffered_amount_low`](Self::on_buffered_amount_low), for a
+    /// writer that keeps some data queued without queuing all of it:
+    ///
+    /// ```no_run
+    /// # async fn send_all(stream: &sctp_tokio::Stream, chunks: Vec<Vec<u8>>) -> sctp_tokio::Result<()> {
+    /// stream.set_buffered_amount_low_threshold(256 * 1024);
+    /// for chunk in chunks {
+    ///     stream.buffered_amount_low().await?;
+    ///     stream.write(&chunk).await?;
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// Fails with the association's error once it has closed.
+    pub async fn buffered_amount_low(&self) -> Result<()> {
+        poll_fn(|cx| {
+            let mut inner = self.handle.lock();
+            // Closed, the stream takes no more writes: there is nothing to
+            // wait for room for.
+            if let Some(e) = inner.closed_error() {
+                return Poll::Ready(Err(e));
+            }
+            let amount = inner.assoc.buffered_amount(self.id);
+            if amount <= inner.assoc.buffered_amount_low_threshold(self.id) {
+                return Poll::Ready(Ok(()));
+            }
+            inner.wake_on_change(cx);
+            Poll::Pending
+        })
+        .await
     }
 
     /// This stream as a byte stream, for [`tokio::io`]: see [`StreamIo`].
@@ -359,6 +431,9 @@ impl Drop for Stream {
         let Some(mut queue) = inner.streams.remove(&self.id) else {
             return;
         };
+        // The threshold belongs to this stream, not to the next one on the
+        // id (it fails only on a closed association).
+        let _ = inner.assoc.set_buffered_amount_low_threshold(self.id, 0);
         let mut wake = false;
         // Dropping closes our direction as `close` does (RFC 6525 §5.1.2),
         // without waiting for the answer; a shutting-down association

@@ -238,3 +238,63 @@ fn a_timed_message_partly_sent_when_its_lifetime_ends_does_not_stall_its_stream(
     assert_eq!(reads(&mut p), [big, body("after")]);
     assert!(p.a.all_data_acknowledged());
 }
+
+#[test]
+fn a_stream_reset_waiting_for_abandoned_tsns_is_performed_once_forward_tsn_skips_them() {
+    // RFC 6525 §5.2.2 defers the reset until every TSN up to the
+    // request's last one has arrived; RFC 3758 §3.6 makes a FORWARD TSN
+    // count for the TSNs it skips. A lost Rexmit(0) message must not hold
+    // the reset up for ever.
+    let mut p = connected();
+    let _log = record(&mut p, |chunks| has_data(chunks, b"lost"));
+    p.a.send_with(
+        p.now,
+        1,
+        Ppid::BINARY,
+        false,
+        Reliability::Rexmit(0),
+        body("lost"),
+    )
+    .unwrap();
+    p.a.reset_streams(p.now, &[1]).unwrap();
+    p.run_for(Duration::from_secs(10));
+    assert!(reads(&mut p).is_empty());
+    assert!(
+        p.a_events
+            .contains(&sctp_core::Event::OutgoingStreamsReset(vec![1])),
+        "{:?}",
+        p.a_events
+    );
+    assert!(p
+        .z_events
+        .contains(&sctp_core::Event::IncomingStreamsReset(vec![1])));
+}
+
+#[test]
+fn a_stream_reset_behind_a_timed_message_given_up_unsent_still_goes() {
+    // RFC 6525 §5.1.2: the request waits until the stream's queued
+    // messages have TSNs. A timed message given up before it went out
+    // (RFC 3758 §3.1) gets none, and leaves nothing to wait for.
+    let mut p = connected();
+    p.a.send_with(
+        p.now,
+        1,
+        Ppid::BINARY,
+        false,
+        Reliability::Timed(Duration::from_millis(10)),
+        body("too late"),
+    )
+    .unwrap();
+    p.a.reset_streams(p.now, &[1]).unwrap();
+    // Its lifetime ends before the association builds a packet.
+    p.now += Duration::from_millis(20);
+    p.run_for(Duration::from_secs(5));
+    assert!(reads(&mut p).is_empty());
+    assert_eq!(p.a.transfer_stats().unwrap().counters.messages_abandoned, 1);
+    assert!(
+        p.a_events
+            .contains(&sctp_core::Event::OutgoingStreamsReset(vec![1])),
+        "{:?}",
+        p.a_events
+    );
+}

@@ -119,7 +119,7 @@ impl Association {
                         continue;
                     };
                     queue.has_handle = true;
-                    let ppid = queue.messages.front().map_or(Ppid(0), |m| m.ppid);
+                    let ppid = queue.first_ppid().unwrap_or(Ppid(0));
                     return Some(Ok((id, ppid)));
                 }
                 inner.closed_error().map(Err)

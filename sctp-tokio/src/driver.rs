@@ -7,10 +7,12 @@ use crate::error::Error;
 use crate::transport::Transport;
 use bytes::Bytes;
 use sctp_core::{CloseReason, Event, ReceivedMessage};
+use sctp_wire::{Ppid, ReconfigResult};
 use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Waker};
 use std::time::Instant;
 use tokio::sync::Notify;
 use tracing::{debug, trace, Instrument};
@@ -31,18 +33,63 @@ pub(crate) enum Status {
     Closed(CloseReason),
 }
 
-/// The messages received on one stream and not yet read.
+/// What waits to be read on a stream.
+pub(crate) enum Item {
+    /// A message.
+    Message(ReceivedMessage),
+    /// The peer reset the stream here (RFC 6525 §5.2.2): the messages
+    /// before were all it sent on it; what follows, it sent after reusing
+    /// the id.
+    End,
+}
+
+/// Our side of a stream's outgoing direction, as
+/// [`Stream::close`](crate::Stream::close) moves it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Outgoing {
+    /// Open for writing.
+    #[default]
+    Open,
+    /// Closed by the user; the reset waits for the stream's queued
+    /// messages or for the peer's answer (RFC 6525 §5.1.2).
+    Closing,
+    /// The peer performed the reset.
+    Closed,
+    /// The peer refused the reset: the stream is open again, and the
+    /// closer is yet to learn why.
+    Refused(ReconfigResult),
+}
+
+/// A user callback: [`Stream::on_buffered_amount_low`](crate::Stream::on_buffered_amount_low).
+pub(crate) type Callback = Arc<dyn Fn() + Send + Sync>;
+
+/// One stream id's state: the messages received on it and not yet read,
+/// and our outgoing direction.
 #[derive(Default)]
 pub(crate) struct StreamQueue {
-    pub(crate) messages: VecDeque<ReceivedMessage>,
+    pub(crate) items: VecDeque<Item>,
     /// A [`Stream`](crate::Stream) for this id is alive.
     pub(crate) has_handle: bool,
+    pub(crate) outgoing: Outgoing,
+    /// Called when the stream's buffered amount falls to its threshold.
+    pub(crate) on_buffered_amount_low: Option<Callback>,
 }
 
 impl StreamQueue {
-    /// Bytes waiting in this queue.
-    pub(crate) fn bytes(&self) -> usize {
-        self.messages.iter().map(|m| m.payload.len()).sum()
+    /// The PPID of the first message, which an accepted stream writes with.
+    pub(crate) fn first_ppid(&self) -> Option<Ppid> {
+        self.items.iter().find_map(|item| match item {
+            Item::Message(m) => Some(m.ppid),
+            Item::End => None,
+        })
+    }
+}
+
+/// The user bytes of an item.
+pub(crate) fn item_bytes(item: &Item) -> usize {
+    match item {
+        Item::Message(m) => m.payload.len(),
+        Item::End => 0,
     }
 }
 
@@ -65,6 +112,10 @@ pub(crate) struct Inner {
     pub(crate) final_sent: bool,
     /// Every API handle is gone.
     abandoned: bool,
+    /// Tasks polling a stream ([`Stream`](crate::Stream)'s poll methods),
+    /// woken after each step of the driver as `changed` wakes the async
+    /// waiters.
+    wakers: Vec<Waker>,
 }
 
 impl Inner {
@@ -86,10 +137,44 @@ impl Inner {
                 self.unaccepted.push_back(id);
                 StreamQueue::default()
             });
-            queue.messages.push_back(message);
+            queue.items.push_back(Item::Message(message));
             pulled += 1;
         }
         pulled
+    }
+
+    /// Wakes the task of `cx` after the driver's next step: a poll method
+    /// registers it, under the lock, when it found nothing to do.
+    pub(crate) fn wake_on_change(&mut self, cx: &Context<'_>) {
+        if !self.wakers.iter().any(|w| w.will_wake(cx.waker())) {
+            self.wakers.push(cx.waker().clone());
+        }
+    }
+
+    /// The peer reset these incoming streams (RFC 6525 §5.2.2): the core
+    /// has made every message sent before the reset readable, so all of
+    /// them are taken, whatever the receive buffer (they are in memory
+    /// already; the reset is rare), and an end marked after them.
+    fn end_streams(&mut self, streams: &[u16]) {
+        self.pull_messages(usize::MAX);
+        for id in streams {
+            // A stream nobody reads, or that never carried a message, has
+            // no reader to tell.
+            if let Some(queue) = self.streams.get_mut(id) {
+                queue.items.push_back(Item::End);
+            }
+        }
+    }
+
+    /// Our reset of these outgoing streams finished with `outcome`.
+    fn outgoing_reset(&mut self, streams: &[u16], outcome: Outgoing) {
+        for id in streams {
+            if let Some(queue) = self.streams.get_mut(id) {
+                if queue.outgoing == Outgoing::Closing {
+                    queue.outgoing = outcome;
+                }
+            }
+        }
     }
 
     /// The error an operation gets once the association is closed, if it is.
@@ -117,6 +202,9 @@ pub(crate) struct Shared {
     pub(crate) receive_limit: usize,
     /// The core's send buffer size.
     pub(crate) send_limit: usize,
+    /// The largest message the core takes: `Config::max_message_size`,
+    /// or the send buffer if smaller.
+    pub(crate) max_message: usize,
     pub(crate) span: tracing::Span,
 }
 
@@ -192,12 +280,14 @@ pub(crate) fn spawn(
             queued_bytes: 0,
             final_sent: false,
             abandoned: false,
+            wakers: Vec::new(),
         }),
         wake_driver: Notify::new(),
         changed: Notify::new(),
         handles: AtomicUsize::new(0),
         receive_limit: config.max_receive_buffer as usize,
         send_limit: config.send_buffer_size,
+        max_message: config.max_message_size.min(config.send_buffer_size),
         span: span.clone(),
     });
     let handle = Handle::new(&shared);
@@ -220,17 +310,27 @@ async fn drive(shared: Arc<Shared>, transport: Arc<dyn Transport>) {
     tokio::pin!(sleep);
     let mut armed: Option<Instant> = None;
     let mut linger_until: Option<Instant> = None;
+    let mut callbacks: Vec<Callback> = Vec::new();
     loop {
-        let (mut deadline, closed) = {
+        let (mut deadline, closed, wakers) = {
             let mut inner = shared.lock();
-            step(
+            let (deadline, closed) = step(
                 &mut inner,
                 std::mem::replace(&mut input, Input::None),
                 &mut outgoing,
+                &mut callbacks,
                 shared.receive_limit,
-            )
+            );
+            (deadline, closed, std::mem::take(&mut inner.wakers))
         };
         shared.changed.notify_waiters();
+        wakers.into_iter().for_each(Waker::wake);
+        if !callbacks.is_empty() {
+            // Outside the lock, so a callback may use the stream; in a task
+            // of their own, so a slow one does not hold up the driver.
+            let due = std::mem::take(&mut callbacks);
+            tokio::spawn(async move { due.iter().for_each(|callback| callback()) });
+        }
         for datagram in outgoing.drain(..) {
             if let Err(e) = transport.send(datagram).await {
                 // A lost datagram, as on any network; SCTP retransmits.
@@ -305,12 +405,14 @@ fn is_transient(e: &io::Error) -> bool {
 }
 
 /// One step under the lock: input in, due timers run, packets and events
-/// out, received messages into the stream queues. Returns the next
-/// deadline and whether the association has closed.
+/// out, received messages into the stream queues, user callbacks due into
+/// `callbacks`. Returns the next deadline and whether the association has
+/// closed.
 fn step(
     inner: &mut Inner,
     input: Input,
     outgoing: &mut Vec<Bytes>,
+    callbacks: &mut Vec<Callback>,
     receive_limit: usize,
 ) -> (Option<Instant>, bool) {
     let now = now();
@@ -335,14 +437,28 @@ fn step(
                 debug!(%reason, "closed");
                 inner.status = Status::Closed(reason);
             }
-            // Stream reset (RFC 6525) is performed by the core; surfacing
-            // it on `Stream` (end of stream, `close`) is still to come.
-            Event::IncomingStreamsReset(streams) => debug!(?streams, "peer reset streams"),
-            Event::OutgoingStreamsReset(streams) => debug!(?streams, "streams reset"),
-            Event::OutgoingStreamsResetFailed { streams, result } => {
-                debug!(?streams, %result, "stream reset refused")
+            // RFC 6525 §5.2.2: the peer's reset of its outgoing streams
+            // ends our incoming ones after the messages sent before it.
+            Event::IncomingStreamsReset(streams) => {
+                debug!(?streams, "peer reset streams");
+                inner.end_streams(&streams);
             }
-            // Buffered amounts reach `Stream` next.
+            // RFC 6525 §5.2.7: the peer's answer to our Outgoing SSN Reset
+            // Request, for `Stream::close`.
+            Event::OutgoingStreamsReset(streams) => {
+                debug!(?streams, "streams reset");
+                inner.outgoing_reset(&streams, Outgoing::Closed);
+            }
+            Event::OutgoingStreamsResetFailed { streams, result } => {
+                debug!(?streams, %result, "stream reset refused");
+                inner.outgoing_reset(&streams, Outgoing::Refused(result));
+            }
+            Event::BufferedAmountLow(id) => {
+                trace!(stream = id, "buffered amount low");
+                let queue = inner.streams.get(&id);
+                callbacks.extend(queue.and_then(|q| q.on_buffered_amount_low.clone()));
+            }
+            // Events of later versions of the core: nothing the API shows.
             _ => {}
         }
     }

@@ -1,8 +1,8 @@
 //! The errors of the async API, one enum for every operation.
 
 use sctp_core::{CloseReason, SendError};
-use sctp_wire::ErrorCause;
-use std::fmt;
+use sctp_wire::{ErrorCause, ReconfigResult};
+use std::{fmt, io};
 
 /// Why an operation on an [`Association`](crate::Association) or a
 /// [`Stream`](crate::Stream) failed.
@@ -36,8 +36,10 @@ pub enum Error {
         /// The configured maximum.
         max: usize,
     },
-    /// SCTP cannot carry an empty user message (RFC 9260 §6.2).
-    #[error("an SCTP message cannot be empty")]
+    /// SCTP cannot carry an empty user message (RFC 9260 §6.2); only the
+    /// WebRTC String and Binary PPIDs (51, 53, and their Empty forms 56,
+    /// 57) have an empty form (RFC 8831 §6.6).
+    #[error("an SCTP message cannot be empty (except with a WebRTC String or Binary PPID)")]
     EmptyMessage,
     /// The stream id is not below the negotiated outbound stream count
     /// (RFC 9260 §5.1.1).
@@ -62,9 +64,31 @@ pub enum Error {
         /// The buffer's length.
         capacity: usize,
     },
-    /// The feature needs sctp-core support that is not there yet.
-    #[error("not supported yet: {0}")]
-    Unsupported(&'static str),
+    /// The peer closed the stream (a stream reset, RFC 6525 §5.2.2) and
+    /// every message it sent before was read: nothing more comes on it.
+    /// Reads keep returning this, as Go's `io.EOF` (what pion/sctp
+    /// returns); [`StreamIo`](crate::StreamIo) reads it as the end of the
+    /// byte stream, `Ok(0)`.
+    #[error("the peer closed the stream")]
+    EndOfStream,
+    /// [`Stream::close`](crate::Stream::close) was called on this stream:
+    /// it takes no more writes.
+    #[error("stream {0} is closed for writing")]
+    StreamClosed(u16),
+    /// The peer did not announce RE-CONFIG (RFC 6525 §5), so a stream
+    /// cannot be closed on its own; the stream stays open, and closing
+    /// the association is the way to end it.
+    #[error("the peer does not support stream reset (RFC 6525)")]
+    ResetNotSupported,
+    /// The peer refused to reset the stream (RFC 6525 §4.4); it stays open
+    /// for writing.
+    #[error("the peer refused to reset stream {stream}: {result}")]
+    ResetRefused {
+        /// The stream.
+        stream: u16,
+        /// The peer's answer.
+        result: ReconfigResult,
+    },
 }
 
 /// A shorthand for results of this crate.
@@ -93,10 +117,32 @@ impl Error {
             SendError::InvalidStream { stream, outbound } => {
                 Error::InvalidStream { stream, outbound }
             }
+            SendError::StreamResetting { stream } => Error::StreamClosed(stream),
             // Not established (any more): the driver reports how it
             // closed; before the handshake the API does not let a write in.
             _ => Error::Closed,
         }
+    }
+}
+
+/// For byte-stream users ([`StreamIo`](crate::StreamIo), `?` in functions
+/// returning [`io::Result`]): each error with the [`io::ErrorKind`] that
+/// fits it, the error itself as the source.
+impl From<Error> for io::Error {
+    fn from(e: Error) -> io::Error {
+        let kind = match &e {
+            Error::Closed | Error::StreamClosed(_) => io::ErrorKind::BrokenPipe,
+            Error::Aborted { .. } | Error::ProtocolError(_) => io::ErrorKind::ConnectionAborted,
+            Error::Timeout(_) => io::ErrorKind::TimedOut,
+            Error::EndOfStream => io::ErrorKind::UnexpectedEof,
+            Error::MessageTooLarge { .. }
+            | Error::EmptyMessage
+            | Error::InvalidStream { .. }
+            | Error::StreamAlreadyOpen(_)
+            | Error::BufferTooSmall { .. } => io::ErrorKind::InvalidInput,
+            Error::ResetNotSupported | Error::ResetRefused { .. } => io::ErrorKind::Unsupported,
+        };
+        io::Error::new(kind, e)
     }
 }
 

@@ -17,21 +17,49 @@
 //!   [`abort`](Association::abort).
 //! - [`Stream`]: one message per [`read_sctp`](Stream::read_sctp) (with its
 //!   PPID); [`write_sctp`](Stream::write_sctp) waits while the send buffer
-//!   is full instead of growing memory.
+//!   is full instead of growing memory;
+//!   [`set_reliability_params`](Stream::set_reliability_params) for
+//!   unordered and partially reliable messages (RFC 3758: a number of
+//!   retransmissions or a lifetime); [`close`](Stream::close) ends our
+//!   direction with a stream reset (RFC 6525), after which the peer's
+//!   reader gets [`Error::EndOfStream`] (see [`Stream`] for the two
+//!   directions, dropping, and using an id again);
+//!   [`buffered_amount`](Stream::buffered_amount) per stream with a low
+//!   threshold, a callback ([`on_buffered_amount_low`](Stream::on_buffered_amount_low))
+//!   and its awaitable form ([`buffered_amount_low`](Stream::buffered_amount_low));
+//!   WebRTC's empty messages (RFC 8831 §6.6).
+//! - [`StreamIo`] ([`Stream::into_io`]): a stream as Tokio's `AsyncRead` +
+//!   `AsyncWrite`, for byte-stream users; its end of file is the peer's
+//!   close, its shutdown our close.
 //! - [`Endpoint`]: many server associations on one UDP socket,
 //!   demultiplexed by peer address.
 //! - [`Error`]: closed, aborted with the peer's causes, timed out,
-//!   message too large, invalid stream, buffer too small.
+//!   end of stream, stream closed, reset refused, message too large,
+//!   invalid stream, buffer too small; it converts into [`std::io::Error`].
 //!
-//! Not yet, for want of sctp-core support (its issue 7): partial
-//! reliability ([`Stream::set_reliability_params`] refuses it), closing a
-//! single stream with a stream reset (RFC 6525), per-stream buffered
-//! amounts and their low-threshold notification, zero checksum (RFC 9653).
+//! Zero checksum (RFC 9653, for packets inside DTLS) is
+//! [`Config::zero_checksum`] on both sides.
 //!
-//! ## Example
+//! ## Examples
+//!
+//! `examples/echo_server.rs` and `examples/echo_client.rs` talk over UDP
+//! on loopback:
+//!
+//! ```text
+//! cargo run -p sctp-tokio --example echo_server -- 127.0.0.1:5000
+//! cargo run -p sctp-tokio --example echo_client -- 127.0.0.1:5000 hello world
+//! ```
+//!
+//! The server echoes every message on every stream and closes a stream
+//! when the client closes it; the client sends its arguments as messages
+//! on one stream, closes it, prints the echoes up to the end of the
+//! stream and checks them (`tests/examples.rs` runs the pair, and
+//! `cargo xtask interop` runs them against pion/sctp).
+//!
+//! ## In short
 //!
 //! ```
-//! use sctp_tokio::{Association, Config, MemoryTransport, Ppid};
+//! use sctp_tokio::{Association, Config, Error, MemoryTransport, Ppid};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), sctp_tokio::Error> {
@@ -40,8 +68,14 @@
 //!     let association = Association::server(b, Config::default()).await?;
 //!     let stream = association.accept_stream().await?;
 //!     let mut buf = [0u8; 64];
-//!     let (n, ppid) = stream.read_sctp(&mut buf).await?;
-//!     stream.write_sctp(&buf[..n], ppid).await?; // echo
+//!     loop {
+//!         match stream.read_sctp(&mut buf).await {
+//!             Ok((n, ppid)) => stream.write_sctp(&buf[..n], ppid).await?, // echo
+//!             Err(Error::EndOfStream) => break, // the client closed it
+//!             Err(e) => return Err(e),
+//!         };
+//!     }
+//!     stream.close().await?; // our direction too, as WebRTC does
 //!     association.closed().await;
 //!     Ok::<_, sctp_tokio::Error>(())
 //! });
@@ -52,6 +86,8 @@
 //! let mut buf = [0u8; 64];
 //! let (n, ppid) = stream.read_sctp(&mut buf).await?;
 //! assert_eq!((&buf[..n], ppid), (&b"hello"[..], Ppid(51)));
+//! stream.close().await?;
+//! assert!(matches!(stream.read(&mut buf).await, Err(Error::EndOfStream)));
 //! client.close().await?;
 //! server.await.unwrap()?;
 //! # Ok(())
@@ -72,6 +108,6 @@ pub use endpoint::Endpoint;
 pub use error::{Error, Result};
 pub use random::OsRandom;
 pub use sctp_core::{CloseReason, Config, Stats, TransferStats};
-pub use sctp_wire::{ErrorCause, Ppid};
-pub use stream::{ReliabilityType, Stream};
+pub use sctp_wire::{ErrorCause, Ppid, ReconfigResult};
+pub use stream::{ReliabilityType, Stream, StreamIo};
 pub use transport::{MemoryTransport, Transport, UdpTransport, SOCKET_BUFFER};

@@ -180,21 +180,94 @@ fn perf_client_fails_when_nobody_answers() {
 }
 
 #[test]
-fn perf_client_refuses_what_the_core_lacks_with_a_reason() {
-    for extra in [
-        &["--rexmit", "0"][..],
-        &["--lifetime-ms", "100"],
-        &["--cc", "bbr"],
-        &["--zero-checksum"],
-    ] {
+fn perf_client_refuses_bbr_with_a_reason() {
+    let out = client(
+        free_port(),
+        &["--bytes", "10", "--size", "10", "--cc", "bbr"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no BBR controller yet"),
+        "--cc bbr should say what is missing"
+    );
+}
+
+/// The JSON number of `"key":`.
+fn number(json: &str, key: &str) -> u64 {
+    field(json, key)
+        .parse()
+        .unwrap_or_else(|e| panic!("{key} in {json}: {e}"))
+}
+
+#[test]
+fn perf_client_with_partial_reliability_checks_every_echo_that_comes_back() {
+    let port = free_port();
+    let server = Server::start(port, &["--echo"]);
+    for (i, extra) in [
+        &["--unordered", "--rexmit", "0"][..],
+        &["--lifetime-ms", "5"],
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let out = client(
-            free_port(),
-            &[&["--bytes", "10", "--size", "10"], extra].concat(),
+            port,
+            &[
+                &[
+                    "--bytes",
+                    "2000000",
+                    "--size",
+                    "1000",
+                    "--streams",
+                    "2",
+                    "--echo",
+                    "--timeout",
+                    "60",
+                ],
+                extra,
+            ]
+            .concat(),
         );
-        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(
-            String::from_utf8_lossy(&out.stderr).contains("yet"),
-            "{extra:?} should say what is missing"
+            out.status.success(),
+            "{extra:?}: {stdout} {}",
+            String::from_utf8_lossy(&out.stderr)
         );
+        let (received, abandoned) = (number(&stdout, "received"), number(&stdout, "abandoned"));
+        assert!(received > 0 && received <= 2000, "{stdout}");
+        assert!(received + abandoned >= 2000, "{stdout}");
+        // The server closed both streams back once the client closed them,
+        // after echoing what it received.
+        let served = server.next_line();
+        assert_eq!(number(&served, "eof"), 2, "run {i}: {served}");
+        assert_eq!(number(&served, "messages"), received, "run {i}: {served}");
+        assert_eq!(field(&served, "close"), "\"shut down\"");
     }
+}
+
+#[test]
+fn perf_client_and_server_run_with_zero_checksum() {
+    let port = free_port();
+    let server = Server::start(port, &["--echo", "--zero-checksum"]);
+    let out = client(
+        port,
+        &[
+            "--bytes",
+            "500000",
+            "--size",
+            "5000",
+            "--echo",
+            "--zero-checksum",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(number(&stdout, "received"), 100);
+    assert_eq!(number(&stdout, "abandoned"), 0);
+    assert_eq!(number(&server.next_line(), "bytes"), 500_000);
 }

@@ -59,7 +59,9 @@ async fn echo_is_byte_exact_for_sizes_from_one_byte_to_64_kib() {
     let mut total = 0u64;
     for (i, &size) in sizes.iter().enumerate() {
         let data = pattern(i as u64, size);
-        let ppid = Ppid(50 + i as u32);
+        // Any PPID but the Empty ones (56, 57), whose byte stands for an
+        // empty message (RFC 8831 §6.6).
+        let ppid = Ppid(60 + i as u32);
         assert_eq!(stream.write_sctp(&data, ppid).await.unwrap(), size);
         let (echo, echo_ppid) = read_message(&stream).await.unwrap();
         assert_eq!(echo_ppid, ppid, "PPID of the {size}-byte message");
@@ -136,17 +138,17 @@ async fn misuse_gets_typed_errors_and_loses_nothing() {
             max: 65_536
         })
     ));
-    assert!(matches!(stream.write(b"").await, Err(Error::EmptyMessage)));
+    // Only WebRTC String and Binary have an empty form (RFC 8831 §6.6).
+    assert!(matches!(
+        stream.write_sctp(b"", Ppid(52)).await,
+        Err(Error::EmptyMessage)
+    ));
     assert!(matches!(
         client.open_stream(1024, Ppid(51)),
         Err(Error::InvalidStream {
             stream: 1024,
             outbound: 1024
         })
-    ));
-    assert!(matches!(
-        stream.set_reliability_params(false, ReliabilityType::Rexmit, 0),
-        Err(Error::Unsupported(_))
     ));
 
     stream.write(&pattern(7, 5000)).await.unwrap();
@@ -165,12 +167,27 @@ async fn misuse_gets_typed_errors_and_loses_nothing() {
 }
 
 #[tokio::test]
+async fn empty_webrtc_messages_arrive_empty() {
+    let (client, server) = connected(config(), config()).await;
+    let stream = client.open_stream(6, Ppid(51)).unwrap();
+    // RFC 8831 §6.6: one byte with the Empty PPID goes, an empty message
+    // with it arrives.
+    assert_eq!(stream.write(b"").await.unwrap(), 0);
+    assert_eq!(stream.write_sctp(b"", Ppid(53)).await.unwrap(), 0);
+    stream.write(b"after").await.unwrap();
+    let incoming = server.accept_stream().await.unwrap();
+    let mut buf = [0u8; 8];
+    assert_eq!(incoming.read_sctp(&mut buf).await.unwrap(), (0, Ppid(56)));
+    assert_eq!(incoming.read_sctp(&mut buf).await.unwrap(), (0, Ppid(57)));
+    assert_eq!(incoming.read_sctp(&mut buf).await.unwrap(), (5, Ppid(51)));
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
 async fn unordered_messages_all_arrive_intact() {
     let (client, server) = connected(config(), config()).await;
     let stream = client.open_stream(2, Ppid(51)).unwrap();
-    stream
-        .set_reliability_params(true, ReliabilityType::Reliable, 0)
-        .unwrap();
+    stream.set_reliability_params(true, ReliabilityType::Reliable, 0);
     for i in 0..50u64 {
         let mut data = i.to_be_bytes().to_vec();
         data.extend(pattern(i, 2000));

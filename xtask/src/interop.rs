@@ -3,11 +3,16 @@
 //! (RFC 6951 framing), every echoed byte checked by the sending side and
 //! every count a receiver prints checked against what was sent.
 //!
-//! It installs the Debian packages it lacks, builds `sctp-perf`, the Go
-//! program `sctp-tokio/interop/pion/src/pionecho` (offline, in GOPATH
-//! mode) and the `LD_PRELOAD` shim `sctp-tokio/interop/usrsctp/nodebug.c`
-//! that keeps usrsctp's debug output off, runs each scenario and prints a
-//! table; it fails if any failed.
+//! Besides bulk echo, the pion scenarios cover partial reliability
+//! (RFC 3758) both ways and closing streams with a stream reset (RFC 6525)
+//! both ways, the reader seeing every byte, then the end of the stream.
+//!
+//! It installs the Debian packages it lacks, builds `sctp-perf`, the
+//! `echo_client` example, the Go program
+//! `sctp-tokio/interop/pion/src/pionecho` (offline, in GOPATH mode) and
+//! the `LD_PRELOAD` shim `sctp-tokio/interop/usrsctp/nodebug.c` that keeps
+//! usrsctp's debug output off, runs each scenario and prints a table; it
+//! fails if any failed.
 
 use crate::util::{self, Result};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -62,6 +67,30 @@ const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "pion client -> our server, echo, 2 unordered streams, 4 MiB",
         run: |t| pion_to_ours(t, 4 << 20, 1_500, 2, true),
+    },
+    Scenario {
+        name: "our client -> pion server, echo, 2 unordered streams, --rexmit 0, 4 MiB",
+        run: |t| ours_to_pion_partial(t, &["--unordered", "--rexmit", "0"]),
+    },
+    Scenario {
+        name: "our client -> pion server, echo, 2 ordered streams, --lifetime-ms 5, 4 MiB",
+        run: |t| ours_to_pion_partial(t, &["--lifetime-ms", "5"]),
+    },
+    Scenario {
+        name: "pion client -> our server, echo, 2 unordered streams, rexmit 0, 4 MiB",
+        run: |t| pion_to_ours_closing(t, true, "rexmit:0"),
+    },
+    Scenario {
+        name: "pion client -> our server, echo, 2 ordered streams, lifetime 5 ms, 4 MiB",
+        run: |t| pion_to_ours_closing(t, false, "timed:5"),
+    },
+    Scenario {
+        name: "our echo_client closes its stream -> pion server reads all, then EOF",
+        run: ours_close_to_pion,
+    },
+    Scenario {
+        name: "pion client closes 2 streams -> our server reads all, then the end",
+        run: |t| pion_to_ours_closing(t, false, "close"),
     },
     Scenario {
         name: "our client -> usrsctp echo_server, 10 KiB messages, 2 ordered streams",
@@ -150,6 +179,7 @@ fn ensure_packages() -> Result {
 
 fn build() -> Result<Tools> {
     util::run(util::cargo().args(["build", "-p", "sctp-tokio", "--bin", "sctp-perf"]))?;
+    util::run(util::cargo().args(["build", "-p", "sctp-tokio", "--example", "echo_client"]))?;
     let out = util::target_dir().join("interop");
     std::fs::create_dir_all(&out)?;
     let gopath = util::root().join("sctp-tokio/interop/pion");
@@ -336,6 +366,101 @@ fn pion_to_ours(tools: &Tools, bytes: u64, size: usize, streams: u16, unordered:
     expect(&out, &format!("bytes={bytes} "), "pion client")?;
     let served = server.line_with("\"bytes\"", Duration::from_secs(20))?;
     expect(&served, &format!("\"bytes\":{bytes},"), "our server")?;
+    expect(&served, "\"close\":\"shut down\"", "our server")
+}
+
+/// The number after `key` (`"key":` in our JSON, `key=` in pionecho's
+/// lines).
+fn number(text: &str, key: &str) -> Result<u64> {
+    let start = text
+        .find(key)
+        .ok_or_else(|| format!("no {key:?} in {:?}", text.trim_end()))?
+        + key.len();
+    let digits: String = text[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    Ok(digits.parse()?)
+}
+
+/// Partial reliability (RFC 3758), our side sending: sctp-perf's client
+/// closes its streams after its last message and checks every echo that
+/// comes back (byte-exact, once, in order on ordered streams, and none
+/// missing unless abandoned); pion's server echoes what it received and
+/// closes each stream back on io.EOF. Both must count the same messages.
+fn ours_to_pion_partial(tools: &Tools, extra: &[&str]) -> Result {
+    let port = free_port()?;
+    let server =
+        Server::start(Command::new(&tools.pion).args(["server", &format!("127.0.0.1:{port}")]))?;
+    let bytes = 4 << 20;
+    let mut cmd = perf_client(tools, port, bytes, 1_500);
+    cmd.args(["--streams", "2"]).args(extra);
+    let out = client(&mut cmd)?;
+    expect(&out, &format!("\"bytes\":{bytes},"), "our client")?;
+    let received = number(&out, "\"received\":")?;
+    let served = server.line_with("bytes=", Duration::from_secs(20))?;
+    if number(&served, "messages=")? != received {
+        return Err(format!("pion echoed other than we received: {served} / {out}").into());
+    }
+    expect(&served, "eof=2", "pion server (both streams closed)")
+}
+
+/// Our side closing a stream (RFC 6525 reset): the echo_client example
+/// sends 2 000 messages on a stream and closes it; pion's reader gets every
+/// byte, then io.EOF, and closes the stream back; the client checks every
+/// echo, then the end of the stream.
+fn ours_close_to_pion(tools: &Tools) -> Result {
+    let port = free_port()?;
+    let server =
+        Server::start(Command::new(&tools.pion).args(["server", &format!("127.0.0.1:{port}")]))?;
+    let message = "0123456789".repeat(100);
+    let out = client(
+        Command::new(util::target_dir().join("debug/examples/echo_client"))
+            .arg(format!("127.0.0.1:{port}"))
+            .args([&message, "short", "--repeat", "1000", "--quiet"]),
+    )?;
+    expect(
+        &out,
+        "2000 messages, 1005000 bytes echoed, then the end of the stream",
+        "our echo_client",
+    )?;
+    let served = server.line_with("bytes=", Duration::from_secs(20))?;
+    expect(&served, "bytes=1005000 messages=2000 eof=1", "pion server")
+}
+
+/// pion's client closes its streams after its last message (`close`:
+/// reliable, every echo expected; `rexmit:N`, `timed:MS`: partially
+/// reliable, any echoes checked); our server reads up to the end of each
+/// stream, echoing, and closes it back; pion reads to io.EOF.
+fn pion_to_ours_closing(tools: &Tools, unordered: bool, mode: &str) -> Result {
+    let port = free_port()?;
+    let server = Server::start(Command::new(&tools.perf).args([
+        "server",
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+        "--echo",
+    ]))?;
+    let bytes: u64 = 4 << 20;
+    let out = client(Command::new(&tools.pion).args([
+        "client",
+        &format!("127.0.0.1:{port}"),
+        &bytes.to_string(),
+        "1500",
+        "2",
+        if unordered { "unordered" } else { "ordered" },
+        mode,
+    ]))?;
+    expect(&out, &format!("bytes={bytes} "), "pion client")?;
+    expect(&out, "eof=2 ", "pion client (both streams closed back)")?;
+    let received = number(&out, "received=")?;
+    if mode == "close" && received != bytes.div_ceil(1500) {
+        return Err(format!("pion client: {received} echoes, all were due").into());
+    }
+    let served = server.line_with("\"bytes\"", Duration::from_secs(20))?;
+    if number(&served, "\"messages\":")? != received {
+        return Err(format!("we echoed other than pion received: {served} / {out}").into());
+    }
+    expect(&served, "\"eof\":2,", "our server (both streams closed)")?;
     expect(&served, "\"close\":\"shut down\"", "our server")
 }
 

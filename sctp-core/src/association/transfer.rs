@@ -987,6 +987,9 @@ impl Association {
         t.reassembly.drop_fragments_up_to(t.tracker.cum_tsn());
         t.sack_requested = true;
         self.deliver_ready();
+        // RFC 6525 §5.2.2 with RFC 3758 §3.6: TSNs skipped count as
+        // received, so a stream reset waiting for them can be performed.
+        self.reconfig_after_data();
         true
     }
 
@@ -1008,6 +1011,8 @@ impl Association {
         }
         t.sack_requested = true;
         self.deliver_ready();
+        // As for FORWARD TSN: a deferred stream reset may now be due.
+        self.reconfig_after_data();
         true
     }
 
@@ -1330,9 +1335,10 @@ impl Association {
         if self.flush_packets(now) {
             // The path is not idle: no HEARTBEAT needed yet.
             self.defer_heartbeat(now);
-            // A stream waiting to be reset may have sent its last message.
-            self.send_reset_request(now);
         }
+        // A stream waiting to be reset may have sent its last message, or
+        // seen it given up unsent (RFC 3758 §3.1), which sends nothing.
+        self.send_reset_request(now);
     }
 
     /// Builds the packets; returns whether any carried DATA.

@@ -2,9 +2,10 @@
 //!
 //! ```text
 //! sctp-perf server --listen 127.0.0.1:PORT [--echo] [--sctp-ports LOCAL:REMOTE]
-//!     [--max-message BYTES]
+//!     [--max-message BYTES] [--zero-checksum]
 //! sctp-perf client --connect 127.0.0.1:PORT --bytes N --size M [--streams K]
-//!     [--unordered] [--echo] [--timeout SECONDS] [--sctp-ports LOCAL:REMOTE]
+//!     [--unordered] [--rexmit R | --lifetime-ms T] [--cc rfc9260] [--echo]
+//!     [--zero-checksum] [--timeout SECONDS] [--sctp-ports LOCAL:REMOTE]
 //!     [--max-message BYTES]
 //! ```
 //!
@@ -14,11 +15,25 @@
 //! gracefully and prints one JSON line. It exits with 1 when anything was
 //! lost, corrupted, misordered or timed out, and 2 on a bad command line.
 //! The server serves any number of associations and prints a JSON line
-//! for each when it closes.
+//! for each when it closes; a stream the client closes (a stream reset,
+//! RFC 6525) it closes in turn once it has echoed everything, as WebRTC
+//! peers do (RFC 8831 §6.7).
+//!
+//! With partial reliability (`--rexmit`, `--lifetime-ms`; RFC 3758)
+//! messages may be given up, so `--echo` cannot wait for a known number
+//! of echoes. The client then closes each stream after its last message
+//! and reads echoes until the server closes the stream back (sctp-perf's
+//! server and pionecho do). Every echo must be byte-exact, come once, and
+//! on an ordered stream come after the echoes of earlier messages; and
+//! every message must be echoed unless it was abandoned. The JSON line
+//! reports `abandoned` (messages given up) and, with `--echo`,
+//! `received` (echoes checked).
 
 use bytes::{BufMut, Bytes, BytesMut};
 use clap::{Args, Parser, Subcommand};
-use sctp_tokio::{Association, Config, Endpoint, Ppid, ReliabilityType, Stream, UdpTransport};
+use sctp_tokio::{
+    Association, Config, Endpoint, Error, Ppid, ReliabilityType, Stream, UdpTransport,
+};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -64,6 +79,9 @@ struct ServerArgs {
     /// Send every message back on its stream with its PPID.
     #[arg(long)]
     echo: bool,
+    /// Zero checksum, RFC 9653 (used if the client asks for it too).
+    #[arg(long)]
+    zero_checksum: bool,
     #[command(flatten)]
     common: Common,
 }
@@ -85,10 +103,10 @@ struct ClientArgs {
     /// Send unordered (RFC 9260 §6.6).
     #[arg(long)]
     unordered: bool,
-    /// Partial reliability: at most R retransmissions (not supported yet).
+    /// Partial reliability: at most R retransmissions (RFC 3758).
     #[arg(long, conflicts_with = "lifetime_ms")]
     rexmit: Option<u32>,
-    /// Partial reliability: a lifetime of T ms (not supported yet).
+    /// Partial reliability: a lifetime of T ms (RFC 3758).
     #[arg(long)]
     lifetime_ms: Option<u32>,
     /// Congestion controller: rfc9260 (bbr is not there yet).
@@ -97,7 +115,7 @@ struct ClientArgs {
     /// Expect every message back and check it byte for byte.
     #[arg(long)]
     echo: bool,
-    /// Zero checksum, RFC 9653 (not supported yet).
+    /// Zero checksum, RFC 9653 (used if the server accepts it too).
     #[arg(long)]
     zero_checksum: bool,
     /// Give up after this many seconds.
@@ -115,7 +133,7 @@ fn parse_ports(s: &str) -> Result<(u16, u16), String> {
     Ok((port(local)?, port(remote)?))
 }
 
-fn config(common: &Common) -> Config {
+fn config(common: &Common, zero_checksum: bool) -> Config {
     let defaults = Config::default();
     let two = common.max_message.saturating_mul(2);
     Config {
@@ -126,7 +144,24 @@ fn config(common: &Common) -> Config {
         max_receive_buffer: defaults
             .max_receive_buffer
             .max(u32::try_from(two).unwrap_or(u32::MAX)),
+        zero_checksum,
         ..defaults
+    }
+}
+
+impl ClientArgs {
+    /// How the messages are sent, from `--rexmit` and `--lifetime-ms`.
+    fn reliability(&self) -> (ReliabilityType, u32) {
+        match (self.rexmit, self.lifetime_ms) {
+            (Some(n), _) => (ReliabilityType::Rexmit, n),
+            (None, Some(ms)) => (ReliabilityType::Timed, ms),
+            (None, None) => (ReliabilityType::Reliable, 0),
+        }
+    }
+
+    /// Messages may be given up (RFC 3758).
+    fn partial(&self) -> bool {
+        self.reliability().0 != ReliabilityType::Reliable
     }
 }
 
@@ -151,7 +186,7 @@ fn main() -> ExitCode {
             }
         },
         Command::Client(args) => {
-            if let Err(e) = unsupported(&args) {
+            if let Err(e) = check(&args) {
                 eprintln!("sctp-perf client: {e}");
                 return ExitCode::from(2);
             }
@@ -174,37 +209,28 @@ fn main() -> ExitCode {
     }
 }
 
-/// Options the command line has for features sctp-core lacks yet: refused
-/// with a reason rather than ignored.
-fn unsupported(args: &ClientArgs) -> Result<(), String> {
-    if args.rexmit.is_some() || args.lifetime_ms.is_some() {
-        return Err(
-            "--rexmit and --lifetime-ms need partial reliability (RFC 3758), \
-                    which sctp-core does not have yet"
-                .into(),
-        );
-    }
+/// Refuses what cannot work, with a reason, rather than ignoring it: BBR
+/// is on the command line but not in sctp-cc yet.
+fn check(args: &ClientArgs) -> Result<(), String> {
     match args.cc.as_str() {
         "rfc9260" => {}
         "bbr" => return Err("--cc bbr: sctp-cc has no BBR controller yet".into()),
         other => return Err(format!("--cc {other}: expected rfc9260 or bbr")),
     }
-    if args.zero_checksum {
-        return Err("--zero-checksum needs RFC 9653 in sctp-core, not there yet".into());
-    }
     if args.size == 0 || args.streams == 0 {
         return Err("--size and --streams must be at least 1".into());
     }
-    if args.unordered && args.echo && args.size < INDEX_LEN {
+    if (args.unordered || args.partial()) && args.echo && args.size < INDEX_LEN {
         return Err(format!(
-            "--unordered --echo needs --size of at least {INDEX_LEN} bytes, to tell messages apart"
+            "--echo with --unordered, --rexmit or --lifetime-ms needs --size of at least \
+             {INDEX_LEN} bytes, to tell messages apart"
         ));
     }
     Ok(())
 }
 
 async fn server(args: ServerArgs) -> Result<(), String> {
-    let config = config(&args.common);
+    let config = config(&args.common, args.zero_checksum);
     let max_message = config.max_message_size;
     let endpoint = Endpoint::bind(args.listen, config)
         .await
@@ -215,6 +241,15 @@ async fn server(args: ServerArgs) -> Result<(), String> {
     }
 }
 
+/// What the server saw on a stream.
+#[derive(Default)]
+struct Served {
+    messages: u64,
+    bytes: u64,
+    /// The client closed the stream (a stream reset).
+    eof: bool,
+}
+
 /// Counts (and echoes) every message of every stream, then prints a line.
 async fn serve(association: Association, echo: bool, max_message: usize) {
     let association = Arc::new(association);
@@ -222,30 +257,43 @@ async fn serve(association: Association, echo: bool, max_message: usize) {
     while let Ok(stream) = association.accept_stream().await {
         tasks.push(tokio::spawn(serve_stream(stream, echo, max_message)));
     }
-    let (mut messages, mut bytes) = (0u64, 0u64);
+    let (mut messages, mut bytes, mut eof) = (0u64, 0u64, 0u64);
     for task in tasks {
-        let (m, b) = task.await.unwrap_or_default();
-        messages += m;
-        bytes += b;
+        let served = task.await.unwrap_or_default();
+        messages += served.messages;
+        bytes += served.bytes;
+        eof += u64::from(served.eof);
     }
     let reason = association.closed().await;
     println!(
-        r#"{{"bytes":{bytes},"messages":{messages},"close":{:?}}}"#,
+        r#"{{"bytes":{bytes},"messages":{messages},"eof":{eof},"close":{:?}}}"#,
         reason.to_string()
     );
 }
 
-async fn serve_stream(stream: Stream, echo: bool, max_message: usize) -> (u64, u64) {
-    let (mut messages, mut bytes) = (0u64, 0u64);
+async fn serve_stream(stream: Stream, echo: bool, max_message: usize) -> Served {
+    let mut served = Served::default();
     let mut buf = vec![0u8; max_message];
-    while let Ok((n, ppid)) = stream.read_sctp(&mut buf).await {
-        messages += 1;
-        bytes += n as u64;
-        if echo && stream.write_sctp(&buf[..n], ppid).await.is_err() {
-            break;
+    loop {
+        match stream.read_sctp(&mut buf).await {
+            Ok((n, ppid)) => {
+                served.messages += 1;
+                served.bytes += n as u64;
+                if echo && stream.write_sctp(&buf[..n], ppid).await.is_err() {
+                    break;
+                }
+            }
+            Err(Error::EndOfStream) => {
+                // RFC 8831 §6.7: a peer that sees its incoming stream reset
+                // resets its outgoing one, after the echoes.
+                served.eof = true;
+                let _ = stream.close().await;
+                break;
+            }
+            Err(_) => break,
         }
     }
-    (messages, bytes)
+    served
 }
 
 /// Message contents: the index, then a stretch of a fixed pattern that
@@ -315,41 +363,38 @@ async fn client(args: &ClientArgs) -> Result<String, String> {
     let transport = UdpTransport::connect(local, args.connect)
         .await
         .map_err(|e| format!("cannot reach {}: {e}", args.connect))?;
-    let config = config(&args.common);
+    let config = config(&args.common, args.zero_checksum);
     let max_message = config.max_message_size;
     let association = Association::client(transport, config)
         .await
         .map_err(|e| format!("handshake: {e}"))?;
     let messages = Arc::new(Messages::new(args.bytes, args.size));
+    let (rel_type, rel_val) = args.reliability();
     let mut streams = Vec::new();
     for id in 0..args.streams {
         let stream = association
             .open_stream(id, PPID)
             .map_err(|e| e.to_string())?;
-        stream
-            .set_reliability_params(args.unordered, ReliabilityType::Reliable, 0)
-            .map_err(|e| e.to_string())?;
+        stream.set_reliability_params(args.unordered, rel_type, rel_val);
         streams.push(Arc::new(stream));
     }
     let started = tokio::time::Instant::now();
-    let readers: Vec<_> = if args.echo {
-        streams
-            .iter()
-            .enumerate()
-            .map(|(id, stream)| {
-                let checker = Checker {
-                    stream: Arc::clone(stream),
-                    messages: Arc::clone(&messages),
-                    first: id as u64,
-                    step: u64::from(args.streams),
-                    unordered: args.unordered,
-                };
-                tokio::spawn(checker.run(max_message))
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    // The checkers, in a set so that the first to fail is reported at
+    // once, not after the others finish.
+    let mut readers = tokio::task::JoinSet::new();
+    if args.echo {
+        for (id, stream) in streams.iter().enumerate() {
+            let checker = Checker {
+                stream: Arc::clone(stream),
+                messages: Arc::clone(&messages),
+                first: id as u64,
+                step: u64::from(args.streams),
+                unordered: args.unordered,
+                partial: args.partial(),
+            };
+            readers.spawn(checker.run(max_message));
+        }
+    }
     for index in 0..messages.count {
         let stream = &streams[(index % u64::from(args.streams)) as usize];
         stream
@@ -357,8 +402,32 @@ async fn client(args: &ClientArgs) -> Result<String, String> {
             .await
             .map_err(|e| format!("write of message {index}: {e}"))?;
     }
-    for reader in readers {
-        reader.await.map_err(|e| e.to_string())??;
+    if args.echo && args.partial() {
+        // The number of echoes is not known: the server's closing the
+        // stream back (RFC 8831 §6.7) ends each checker's reading.
+        for stream in &streams {
+            stream
+                .close()
+                .await
+                .map_err(|e| format!("close of stream {}: {e}", stream.stream_identifier()))?;
+        }
+    }
+    let mut received = 0u64;
+    while let Some(checked) = readers.join_next().await {
+        received += checked.map_err(|e| e.to_string())??;
+    }
+    let abandoned = association
+        .transfer_stats()
+        .unwrap_or_default()
+        .counters
+        .messages_abandoned;
+    // RFC 3758 §3.5: only a message given up may miss; any other was
+    // delivered, and echoed reliably.
+    if args.echo && received + abandoned < messages.count {
+        return Err(format!(
+            "{} messages neither echoed nor abandoned",
+            messages.count - received - abandoned
+        ));
     }
     association
         .close()
@@ -367,12 +436,18 @@ async fn client(args: &ClientArgs) -> Result<String, String> {
     let seconds = started.elapsed().as_secs_f64();
     let stats = association.transfer_stats().unwrap_or_default();
     let srtt_ms = stats.srtt_us.map_or(0.0, |us| us as f64 / 1000.0);
+    let received = if args.echo {
+        format!(r#","received":{received}"#)
+    } else {
+        String::new()
+    };
     Ok(format!(
-        r#"{{"bytes":{},"messages":{},"seconds":{seconds:.6},"goodput_mbps":{:.3},"retransmissions":{},"srtt_ms":{srtt_ms:.3}}}"#,
+        r#"{{"bytes":{},"messages":{},"seconds":{seconds:.6},"goodput_mbps":{:.3},"retransmissions":{},"srtt_ms":{srtt_ms:.3},"abandoned":{}{received}}}"#,
         args.bytes,
         messages.count,
         args.bytes as f64 * 8.0 / seconds / 1e6,
         stats.counters.retransmissions,
+        stats.counters.messages_abandoned,
     ))
 }
 
@@ -386,10 +461,16 @@ struct Checker {
     first: u64,
     step: u64,
     unordered: bool,
+    /// Messages may have been abandoned: read until the end of the stream.
+    partial: bool,
 }
 
 impl Checker {
-    async fn run(self, max_message: usize) -> Result<(), String> {
+    /// Returns how many echoes it checked.
+    async fn run(self, max_message: usize) -> Result<u64, String> {
+        if self.partial {
+            return self.run_partial(max_message).await;
+        }
         let id = self.stream.stream_identifier();
         let expected: Vec<u64> = (self.first..self.messages.count)
             .step_by(self.step as usize)
@@ -425,6 +506,45 @@ impl Checker {
                 ));
             }
         }
-        Ok(())
+        Ok(expected.len() as u64)
+    }
+
+    /// Partial reliability: any subset of the messages comes back, each
+    /// once and intact, in order on an ordered stream (RFC 3758 §3.6: the
+    /// peer skips what was given up, it does not reorder), then the end
+    /// of the stream.
+    async fn run_partial(self, max_message: usize) -> Result<u64, String> {
+        let id = self.stream.stream_identifier();
+        let slots = (self.messages.count.saturating_sub(self.first)).div_ceil(self.step);
+        let mut seen = vec![false; slots as usize];
+        let mut last: Option<u64> = None;
+        let mut received = 0u64;
+        let mut buf = vec![0u8; max_message];
+        loop {
+            let (n, ppid) = match self.stream.read_sctp(&mut buf).await {
+                Ok(read) => read,
+                Err(Error::EndOfStream) => return Ok(received),
+                Err(e) => return Err(format!("stream {id}: echo {received}: {e}")),
+            };
+            let data = &buf[..n];
+            let index = Messages::index_of(data)
+                .filter(|i| *i >= self.first && (i - self.first).is_multiple_of(self.step))
+                .filter(|i| *i < self.messages.count)
+                .ok_or_else(|| format!("stream {id}: echo with a foreign index"))?;
+            let slot = ((index - self.first) / self.step) as usize;
+            if std::mem::replace(&mut seen[slot], true) {
+                return Err(format!("stream {id}: message {index} echoed twice"));
+            }
+            if !self.unordered && last.is_some_and(|l| l > index) {
+                return Err(format!(
+                    "stream {id}: message {index} echoed after a later one"
+                ));
+            }
+            last = Some(index);
+            if ppid != PPID || self.messages.message(index) != data {
+                return Err(format!("stream {id}: echo of message {index} corrupted"));
+            }
+            received += 1;
+        }
     }
 }

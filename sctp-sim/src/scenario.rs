@@ -21,9 +21,10 @@
 use crate::engine::{Action, ActionKind, FlowSetup, LinkSetup, SimSetup};
 use crate::error::{check_range, ms_to_ns, FieldError, ScenarioError};
 use crate::link::LinkParams;
+use crate::rng::splitmix64;
 use crate::workload::WorkloadSpec;
 use crate::Side;
-use sctp_cc::{FixedWindow, Rfc9260Config};
+use sctp_cc::{BbrConfig, FixedWindow, Rfc9260Config};
 use sctp_core::{Config, LossDetection, Scheduler};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -39,6 +40,9 @@ pub enum CcChoice {
     Rfc9260,
     /// A constant window of this many bytes.
     Fixed(usize),
+    /// The BBR model (sctp-cc's `Bbr`): paced at the estimated bottleneck
+    /// rate, cwnd from the bandwidth-delay product.
+    Bbr,
 }
 
 /// Window of `fixed` when none is given.
@@ -46,14 +50,24 @@ pub const DEFAULT_FIXED_WINDOW: usize = 64 * 1024;
 
 impl CcChoice {
     /// Every controller available, for comparisons and sweeps.
-    pub fn available() -> [CcChoice; 2] {
-        [CcChoice::Rfc9260, CcChoice::Fixed(DEFAULT_FIXED_WINDOW)]
+    pub fn available() -> [CcChoice; 3] {
+        [
+            CcChoice::Rfc9260,
+            CcChoice::Bbr,
+            CcChoice::Fixed(DEFAULT_FIXED_WINDOW),
+        ]
     }
 
-    fn apply(self, config: &mut Config) {
+    /// Gives `config` this controller; `seed` decides its random choices
+    /// (BBR's first ProbeBW phase), one per association.
+    fn apply(self, config: &mut Config, seed: u64) {
         config.congestion = match self {
             CcChoice::Rfc9260 => Arc::new(Rfc9260Config::default()),
             CcChoice::Fixed(window) => Arc::new(FixedWindow::new(window)),
+            CcChoice::Bbr => Arc::new(BbrConfig {
+                seed,
+                ..BbrConfig::default()
+            }),
         };
     }
 }
@@ -62,6 +76,7 @@ impl fmt::Display for CcChoice {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CcChoice::Rfc9260 => f.write_str("rfc9260"),
+            CcChoice::Bbr => f.write_str("bbr"),
             CcChoice::Fixed(w) if *w == DEFAULT_FIXED_WINDOW => f.write_str("fixed"),
             CcChoice::Fixed(w) => write!(f, "fixed:{w}"),
         }
@@ -71,11 +86,8 @@ impl fmt::Display for CcChoice {
 /// Why a controller name was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CcError {
-    /// A controller planned but not written yet.
-    #[error("`{0}` is not implemented yet: available controllers are rfc9260 and fixed[:BYTES]")]
-    NotImplemented(String),
     /// Not a controller name.
-    #[error("unknown controller `{0}`: available controllers are rfc9260 and fixed[:BYTES]")]
+    #[error("unknown controller `{0}`: available controllers are rfc9260, bbr and fixed[:BYTES]")]
     Unknown(String),
 }
 
@@ -86,7 +98,7 @@ impl FromStr for CcChoice {
         match s {
             "rfc9260" | "reno" => Ok(CcChoice::Rfc9260),
             "fixed" => Ok(CcChoice::Fixed(DEFAULT_FIXED_WINDOW)),
-            "bbr" => Err(CcError::NotImplemented(s.to_owned())),
+            "bbr" => Ok(CcChoice::Bbr),
             _ => match s.strip_prefix("fixed:").map(str::parse::<usize>) {
                 Some(Ok(w)) if w > 0 => Ok(CcChoice::Fixed(w)),
                 _ => Err(CcError::Unknown(s.to_owned())),
@@ -311,7 +323,7 @@ pub struct AssociationSpec {
     pub name: String,
     /// The link it uses.
     pub link: String,
-    /// Congestion controller: `rfc9260` or `fixed[:BYTES]` (`bbr` later).
+    /// Congestion controller: `rfc9260`, `bbr` or `fixed[:BYTES]`.
     #[serde(default = "default_cc")]
     pub cc: String,
     /// When the client starts, ms.
@@ -451,7 +463,7 @@ impl Scenario {
                     .map_err(|e: CcError| FieldError::new(format!("{field}.cc"), e.to_string()))?;
             let mut config = Config::default();
             a.config.apply(&format!("{field}.config"), &mut config)?;
-            cc.apply(&mut config);
+            cc.apply(&mut config, splitmix64(self.seed ^ i as u64));
             a.workload.validate(
                 &format!("{field}.workload"),
                 config.max_message_size,
@@ -561,7 +573,7 @@ mod tests {
             "associations[0].link"
         );
         assert_eq!(
-            invalid_field(&MINIMAL.replace("link = \"l\"", "link = \"l\"\ncc = \"bbr\"")),
+            invalid_field(&MINIMAL.replace("link = \"l\"", "link = \"l\"\ncc = \"cubic\"")),
             "associations[0].cc"
         );
         assert_eq!(
@@ -597,13 +609,11 @@ mod tests {
     }
 
     #[test]
-    fn controller_names_parse_and_bbr_is_refused_clearly() {
+    fn controller_names_parse() {
         assert_eq!("rfc9260".parse(), Ok(CcChoice::Rfc9260));
         assert_eq!("fixed:3000".parse(), Ok(CcChoice::Fixed(3000)));
-        assert_eq!(
-            "bbr".parse::<CcChoice>(),
-            Err(CcError::NotImplemented("bbr".to_owned()))
-        );
+        assert_eq!("bbr".parse(), Ok(CcChoice::Bbr));
+        assert_eq!(CcChoice::Bbr.to_string(), "bbr");
         assert!(matches!(
             "cubic".parse::<CcChoice>(),
             Err(CcError::Unknown(_))

@@ -64,7 +64,7 @@ fn a_run_writes_its_report_and_a_violation_exits_with_1() {
 }
 
 #[test]
-fn a_bad_field_or_bbr_exits_with_2_and_says_why() {
+fn a_bad_field_or_controller_exits_with_2_and_says_why() {
     let dir = temp_dir("bad");
     let file = dir.join("bad.toml");
     std::fs::write(&file, SHORT.replace("delay_ms = 5", "delay_ms = -5")).expect("written");
@@ -72,11 +72,11 @@ fn a_bad_field_or_bbr_exits_with_2_and_says_why() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("links[0].forward.delay_ms"), "{err}");
-    let out = sim(&["run", "clean-lan", "--cc", "bbr"]);
+    let out = sim(&["run", "clean-lan", "--cc", "cubic"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("bbr") && err.contains("not implemented yet"),
+        err.contains("cubic") && err.contains("rfc9260, bbr"),
         "{err}"
     );
     std::fs::remove_dir_all(&dir).expect("cleaned");

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! sctp-sim                          # the built-in set, report in target/sctp-sim/
-//! sctp-sim run FILE.toml [--seed N] [--cc rfc9260|fixed[:BYTES]] [--out DIR] [--pcap FILE]
+//! sctp-sim run FILE.toml [--seed N] [--cc rfc9260|bbr|fixed[:BYTES]] [--out DIR] [--pcap FILE]
 //! sctp-sim list                     # the built-in scenarios
 //! sctp-sim sweep [--param loss|rtt|buffer] [--values 0,1,2]
 //! sctp-sim soak [--messages N]      # a million messages through a hostile link
@@ -42,7 +42,7 @@ enum Command {
         /// Override the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
-        /// Give every association this controller: rfc9260, fixed[:BYTES] (bbr: not yet).
+        /// Give every association this controller: rfc9260, bbr or fixed[:BYTES].
         #[arg(long)]
         cc: Option<CcChoice>,
         /// Where the report goes.

@@ -4,7 +4,7 @@
 //! sctp-perf server --listen 127.0.0.1:PORT [--echo] [--sctp-ports LOCAL:REMOTE]
 //!     [--max-message BYTES] [--zero-checksum]
 //! sctp-perf client --connect 127.0.0.1:PORT --bytes N --size M [--streams K]
-//!     [--unordered] [--rexmit R | --lifetime-ms T] [--cc rfc9260] [--echo]
+//!     [--unordered] [--rexmit R | --lifetime-ms T] [--cc rfc9260|bbr] [--echo]
 //!     [--zero-checksum] [--timeout SECONDS] [--sctp-ports LOCAL:REMOTE]
 //!     [--max-message BYTES]
 //! ```
@@ -32,7 +32,7 @@
 use bytes::{BufMut, Bytes, BytesMut};
 use clap::{Args, Parser, Subcommand};
 use sctp_tokio::{
-    Association, Config, Endpoint, Error, Ppid, ReliabilityType, Stream, UdpTransport,
+    Association, BbrConfig, Config, Endpoint, Error, Ppid, ReliabilityType, Stream, UdpTransport,
 };
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -109,9 +109,9 @@ struct ClientArgs {
     /// Partial reliability: a lifetime of T ms (RFC 3758).
     #[arg(long)]
     lifetime_ms: Option<u32>,
-    /// Congestion controller: rfc9260 (bbr is not there yet).
-    #[arg(long, default_value = "rfc9260")]
-    cc: String,
+    /// Congestion controller.
+    #[arg(long, value_enum, default_value_t = Cc::Rfc9260)]
+    cc: Cc,
     /// Expect every message back and check it byte for byte.
     #[arg(long)]
     echo: bool,
@@ -209,14 +209,17 @@ fn main() -> ExitCode {
     }
 }
 
-/// Refuses what cannot work, with a reason, rather than ignoring it: BBR
-/// is on the command line but not in sctp-cc yet.
+/// The congestion controllers `--cc` offers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Cc {
+    /// RFC 9260 §7.2: slow start, congestion avoidance, fast recovery.
+    Rfc9260,
+    /// BBR: paced at the estimated bottleneck rate.
+    Bbr,
+}
+
+/// Refuses what cannot work, with a reason, rather than ignoring it.
 fn check(args: &ClientArgs) -> Result<(), String> {
-    match args.cc.as_str() {
-        "rfc9260" => {}
-        "bbr" => return Err("--cc bbr: sctp-cc has no BBR controller yet".into()),
-        other => return Err(format!("--cc {other}: expected rfc9260 or bbr")),
-    }
     if args.size == 0 || args.streams == 0 {
         return Err("--size and --streams must be at least 1".into());
     }
@@ -363,7 +366,10 @@ async fn client(args: &ClientArgs) -> Result<String, String> {
     let transport = UdpTransport::connect(local, args.connect)
         .await
         .map_err(|e| format!("cannot reach {}: {e}", args.connect))?;
-    let config = config(&args.common, args.zero_checksum);
+    let mut config = config(&args.common, args.zero_checksum);
+    if args.cc == Cc::Bbr {
+        config.congestion = Arc::new(BbrConfig::default());
+    }
     let max_message = config.max_message_size;
     let association = Association::client(transport, config)
         .await

@@ -1,7 +1,8 @@
 //! `cargo xtask bench [ARGS]`: the sctp-wire, sctp-core and sctp-sim
 //! benchmarks, ARGS passed to `cargo bench`; `cargo xtask bench udp`:
 //! sctp-perf over UDP on loopback against a bare UDP socket pair, measured
-//! in turn in the same run, and the ratio of the two.
+//! in turn in the same run, and the ratio of the two; `cargo xtask bench
+//! idle`: 10 000 idle associations on one endpoint within 100 MiB of RSS.
 
 use crate::interop::{free_port, Server};
 use crate::util::{self, Result};
@@ -27,6 +28,17 @@ const RUNS: usize = 3;
 pub(crate) fn run(args: &[String]) -> Result {
     match args {
         [part] if part == "udp" => udp(),
+        [part] if part == "idle" => {
+            util::run(util::cargo().args([
+                "build",
+                "--release",
+                "-p",
+                "sctp-tokio",
+                "--example",
+                "idle_endpoint",
+            ]))?;
+            idle_endpoint(&util::target_dir().join("release/examples/idle_endpoint"))
+        }
         _ => util::run(
             util::cargo()
                 .args([
@@ -196,4 +208,10 @@ fn json_field(json: &str, key: &str) -> Result<f64> {
     Ok(rest[..end]
         .parse()
         .map_err(|e| format!("{key} in {json:?}: {e}"))?)
+}
+
+/// Issue 6's memory target: 10 000 idle associations on one endpoint in
+/// under 100 MiB of RSS, measured by the `idle_endpoint` example at `exe`.
+pub(crate) fn idle_endpoint(exe: &std::path::Path) -> Result {
+    util::run(Command::new(exe).args(["10000", "100"]))
 }

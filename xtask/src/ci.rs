@@ -38,6 +38,10 @@ const STEPS: &[Step] = &[
         run: perf_soak_smoke,
     },
     Step {
+        name: "idle-10k",
+        run: idle_10k,
+    },
+    Step {
         name: "doc",
         run: doc,
     },
@@ -155,6 +159,13 @@ fn interop() -> Result {
 /// checked; `cargo xtask soak --only perf` runs it at full size.
 fn perf_soak_smoke() -> Result {
     crate::soak::perf_smoke()
+}
+
+/// 10 000 idle associations on one endpoint in under 100 MiB of RSS
+/// (issue 6), with the example the test step built.
+fn idle_10k() -> Result {
+    util::run(util::cargo().args(["build", "-p", "sctp-tokio", "--example", "idle_endpoint"]))?;
+    crate::bench::idle_endpoint(&util::target_dir().join("debug/examples/idle_endpoint"))
 }
 
 /// Rustdoc with warnings denied: broken intra-doc links fail CI.

@@ -7,6 +7,7 @@
 //! cargo xtask demo     # decode the golden captures and sample packets
 //! cargo xtask bench    # the sctp-wire, sctp-core and sctp-sim benchmarks
 //! cargo xtask bench udp  # sctp-perf against bare UDP on loopback
+//! cargo xtask bench idle # 10 000 idle associations within 100 MiB of RSS
 //! cargo xtask fuzz wire --seconds N   # cargo-fuzz on packet decoding
 //! cargo xtask sim      # the simulator's built-in scenarios (the main job)
 //! cargo xtask soak [--only sim|perf]  # the simulator's and sctp-perf's soaks
@@ -54,9 +55,10 @@ enum Command {
     /// Run sctp-perf against pion/sctp and usrsctp, installing them if needed.
     Interop,
     /// Run the sctp-wire, sctp-core and sctp-sim benchmarks, passing extra
-    /// arguments through; `bench udp` compares sctp-perf with bare UDP.
+    /// arguments through; `bench udp` compares sctp-perf with bare UDP,
+    /// `bench idle` measures 10 000 idle associations.
     Bench {
-        /// `udp`, or arguments for `cargo bench` (after `--`, for the bench harness).
+        /// `udp`, `idle`, or arguments for `cargo bench` (after `--`, for the bench harness).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },

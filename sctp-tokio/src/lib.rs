@@ -110,7 +110,7 @@ pub use random::OsRandom;
 /// Congestion controllers for [`Config::congestion`]: the RFC 9260 one
 /// (the default) and BBR, which paces.
 pub use sctp_cc::{BbrConfig, Rfc9260Config};
-pub use sctp_core::{CloseReason, Config, Stats, TransferStats};
+pub use sctp_core::{CloseReason, Config, Scheduler, Stats, TransferStats};
 pub use sctp_wire::{ErrorCause, Ppid, ReconfigResult};
 pub use stream::{ReliabilityType, Stream, StreamIo};
 pub use transport::{MemoryTransport, Transport, UdpTransport, SOCKET_BUFFER};

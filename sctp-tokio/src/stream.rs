@@ -365,6 +365,26 @@ impl Stream {
             .set_buffered_amount_low_threshold(self.id, bytes);
     }
 
+    /// Sets this stream's weight under the weighted-fair-queueing stream
+    /// scheduler (`Config::scheduler = Scheduler::WeightedFair`, RFC 8260
+    /// §3.6): streams with data share the bytes sent in proportion to
+    /// their weights, 1 unless set. The other schedulers ignore it.
+    pub fn set_weight(&self, weight: std::num::NonZeroU16) -> Result<()> {
+        let mut inner = self.handle.lock();
+        if let Some(e) = inner.closed_error() {
+            return Err(e);
+        }
+        inner
+            .assoc
+            .set_stream_weight(self.id, weight)
+            .map_err(Error::from_send)
+    }
+
+    /// This stream's weight for the weighted-fair-queueing scheduler.
+    pub fn weight(&self) -> std::num::NonZeroU16 {
+        self.handle.lock().assoc.stream_weight(self.id)
+    }
+
     /// Calls `callback` each time the buffered amount falls from above the
     /// threshold to at or below it (pion's `OnBufferedAmountLow`, WebRTC's
     /// `bufferedamountlow`), replacing any callback set before.

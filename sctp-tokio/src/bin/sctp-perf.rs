@@ -3,10 +3,12 @@
 //! ```text
 //! sctp-perf server --listen 127.0.0.1:PORT [--echo] [--sctp-ports LOCAL:REMOTE]
 //!     [--max-message BYTES] [--zero-checksum] [--interleaving]
+//!     [--scheduler fcfs|rr|wfq]
 //! sctp-perf client --connect 127.0.0.1:PORT --bytes N --size M [--streams K]
 //!     [--unordered] [--rexmit R | --lifetime-ms T] [--cc rfc9260] [--echo]
 //!     [--zero-checksum] [--timeout SECONDS] [--sctp-ports LOCAL:REMOTE]
 //!     [--max-message BYTES] [--interleaving] [--close | --peer-closes]
+//!     [--scheduler fcfs|rr|wfq]
 //! ```
 //!
 //! The client sends N bytes as messages of M bytes round-robin over K
@@ -37,10 +39,13 @@
 //! back. The JSON line then counts the streams that ended in `eof`.
 //!
 //! `--interleaving` offers I-DATA (RFC 8260); the JSON lines of both
-//! sides tell whether the association uses it (`interleaving`).
+//! sides tell whether the association uses it (`interleaving`). With
+//! `--scheduler rr` the streams then take turns fragment by fragment, so
+//! large messages of different streams interleave on the wire.
 
 use bytes::{BufMut, Bytes, BytesMut};
 use clap::{Args, Parser, Subcommand};
+use sctp_core::Scheduler;
 use sctp_tokio::{
     Association, Config, Endpoint, Error, Ppid, ReliabilityType, Stream, UdpTransport,
 };
@@ -83,6 +88,11 @@ struct Common {
     /// offers it too.
     #[arg(long)]
     interleaving: bool,
+    /// Which stream sends next (RFC 8260 §3): fcfs (first come, first
+    /// served), rr (round robin: a fragment each with I-DATA), wfq
+    /// (weighted fair queueing, equal weights).
+    #[arg(long, value_parser = parse_scheduler, default_value = "fcfs")]
+    scheduler: Scheduler,
 }
 
 #[derive(Args)]
@@ -148,6 +158,15 @@ struct ClientArgs {
     common: Common,
 }
 
+fn parse_scheduler(s: &str) -> Result<Scheduler, String> {
+    match s {
+        "fcfs" => Ok(Scheduler::Fcfs),
+        "rr" => Ok(Scheduler::RoundRobin),
+        "wfq" => Ok(Scheduler::WeightedFair),
+        other => Err(format!("expected fcfs, rr or wfq, got {other:?}")),
+    }
+}
+
 fn parse_ports(s: &str) -> Result<(u16, u16), String> {
     let (local, remote) = s
         .split_once(':')
@@ -169,6 +188,7 @@ fn config(common: &Common, zero_checksum: bool) -> Config {
             .max(u32::try_from(two).unwrap_or(u32::MAX)),
         zero_checksum,
         interleaving: common.interleaving,
+        scheduler: common.scheduler,
         ..defaults
     }
 }

@@ -164,7 +164,12 @@ const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "our client closes 3 streams -> usrsctp-peer reads all, resets back, 2% loss",
-        run: |t| usrsctp_peer::ours_close(t, 3),
+        run: |t| usrsctp_peer::ours_close(t, 3, usrsctp_peer::DATA_LOSS),
+    },
+    Scenario {
+        name:
+            "our client closes its stream, DATA lost 10 before the last -> usrsctp-peer resets back",
+        run: |t| usrsctp_peer::ours_close(t, 1, lossy::Loss::ClientTsnOnce { offset: 1_990 }),
     },
     Scenario {
         name: "usrsctp-peer closes 3 streams after 200 echoes -> our client reads all, then EOF",

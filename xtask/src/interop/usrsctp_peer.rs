@@ -11,17 +11,18 @@
 //! reliable scenarios run through a [`LossyRelay`] so that messages are
 //! really given up and skipped with (I-)FORWARD TSN.
 
-use super::lossy::LossyRelay;
+use super::lossy::{Loss, LossyRelay};
 use super::{client, expect, free_port, number, perf_client, Server, Tools};
 use crate::util::Result;
 use std::process::Command;
 use std::time::Duration;
 
-/// One datagram in this many of DATA size is lost, each way.
-const LOSS_ONE_IN: u64 = 50;
-/// Datagrams this long carry DATA; shorter ones (handshake, SACK,
-/// HEARTBEAT, RE-CONFIG) are never dropped.
-const DATA_LEN: usize = 600;
+/// One datagram in 50 of DATA size (600 bytes or more) is lost, each way;
+/// shorter ones (handshake, SACK, HEARTBEAT, RE-CONFIG) are never dropped.
+pub(super) const DATA_LOSS: Loss = Loss::Random {
+    one_in: 50,
+    min_len: 600,
+};
 
 /// Starts usrsctp-peer with `flags` on a free UDP port.
 fn start_peer(tools: &Tools, flags: &[&str]) -> Result<(u16, Server)> {
@@ -73,7 +74,7 @@ pub(super) fn idata(tools: &Tools, bytes: u64, size: usize, streams: u16) -> Res
 /// same messages; with `--rexmit 0` some must have been given up.
 pub(super) fn partial(tools: &Tools, streams: u16, size: usize, extra: &[&str]) -> Result {
     let (port, server) = start_peer(tools, &["--pr", "--reset", "--idata"])?;
-    let relay = LossyRelay::start(port, LOSS_ONE_IN, DATA_LEN)?;
+    let relay = LossyRelay::start(port, DATA_LOSS)?;
     let bytes = 2 << 20;
     let mut cmd = perf_client(tools, relay.port(), bytes, size);
     cmd.args(["--streams", &streams.to_string()]).args(extra);
@@ -118,16 +119,24 @@ pub(super) fn partial(tools: &Tools, streams: u16, size: usize, extra: &[&str]) 
 /// usrsctp-peer reads every message, then the reset, and resets its
 /// stream back after its echoes; our reader sees every echo, then the
 /// end of the stream. Through the lossy relay: a reset request must not
-/// wait for ever behind a lost DATA chunk.
-pub(super) fn ours_close(tools: &Tools, streams: u16) -> Result {
+/// wait for ever behind a lost DATA chunk. With
+/// [`Loss::ClientTsnOnce`], the loss that once did hold it up: the last
+/// chunks arrive, the request finds a gap before them, the
+/// retransmission fills it, and no DATA follows (usrsctp then kept its
+/// reset "in progress" for good, until our requests waited for the
+/// acknowledgement).
+pub(super) fn ours_close(tools: &Tools, streams: u16, loss: Loss) -> Result {
     let (port, server) = start_peer(tools, &["--reset"])?;
-    let relay = LossyRelay::start(port, LOSS_ONE_IN, DATA_LEN)?;
+    let relay = LossyRelay::start(port, loss)?;
     let (bytes, size) = (2_000_000, 1_000);
     let mut cmd = perf_client(tools, relay.port(), bytes, size);
     cmd.args(["--streams", &streams.to_string(), "--close"]);
     let out = client(&mut cmd)?;
     let messages = bytes.div_ceil(size as u64);
     println!("lossy relay: {} datagrams dropped", relay.dropped());
+    if relay.dropped() == 0 {
+        return Err("the relay dropped nothing".into());
+    }
     expect(&out, &format!("\"received\":{messages},"), "our client")?;
     expect(&out, &format!("\"eof\":{streams},"), "our client")?;
     let line = peer_line(&server)?;

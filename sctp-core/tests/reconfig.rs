@@ -147,10 +147,26 @@ fn a_reset_stream_starts_again_from_ssn_0() {
     assert_eq!(ssns, [Ssn(0), Ssn(1), Ssn(0)]);
 }
 
+/// The results of the RE-CONFIG responses `side` sent, in order.
+fn answers(log: &Log, from: Side) -> Vec<ReconfigResult> {
+    log.borrow()
+        .iter()
+        .filter_map(|(side, c)| match c {
+            Chunk::Reconfig(r) if *side == from => match r.params.first() {
+                Some(Param::ReconfigResponse { result, .. }) => Some(*result),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
 #[test]
-fn a_reset_waits_for_the_data_before_it() {
+fn a_peer_request_ahead_of_its_data_waits_for_it() {
     // RFC 6525 §5.2.2: a request whose last TSN has not arrived is
     // answered In progress; once the data is in, the reset is performed.
+    // (Our own requests wait for the acknowledgement, so A's is written
+    // by hand here, as a peer that sends at once would send it.)
     let mut p = connected();
     let mut first = true;
     let log = record(&mut p, move |side, chunks| {
@@ -160,22 +176,75 @@ fn a_reset_waits_for_the_data_before_it() {
         drop
     });
     send(&mut p, 1, b"lost once");
-    p.a.reset_streams(p.now, &[1]).unwrap();
+    p.run_for(Duration::from_millis(50));
+    // A -> Z: DATA "lost once"  X (lost)
+    // A -> Z: RE-CONFIG, reset stream 1 after the TSN of "lost once"
+    let request = Chunk::Reconfig(Reconfig {
+        params: vec![Param::OutgoingSsnResetRequest {
+            request_seq: p.a.local_initial_tsn().0,
+            response_seq: p.a.peer_initial_tsn().unwrap().0.wrapping_sub(1),
+            sender_last_tsn: p.a.local_initial_tsn(),
+            streams: [StreamId(1)].into(),
+        }],
+    });
+    let tag = p.z.local_verification_tag();
+    p.inject(Side::Z, packet(tag, &[request]));
+    // Z answers In progress; A's T3-rtx sends the DATA again.
     p.run_for(Duration::from_secs(5));
-    let results: Vec<ReconfigResult> = log
-        .borrow()
-        .iter()
-        .filter_map(|(side, c)| match c {
-            Chunk::Reconfig(r) if *side == Side::Z => match r.params.first() {
-                Some(Param::ReconfigResponse { result, .. }) => Some(*result),
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect();
-    assert_eq!(results.first(), Some(&ReconfigResult::IN_PROGRESS));
-    assert_eq!(results.last(), Some(&ReconfigResult::SUCCESS_PERFORMED));
+    assert_eq!(
+        answers(&log, Side::Z),
+        [
+            ReconfigResult::IN_PROGRESS,
+            ReconfigResult::SUCCESS_PERFORMED
+        ]
+    );
     assert_eq!(reads(&mut p), [(1, Bytes::from_static(b"lost once"))]);
+    assert!(p.z_events.contains(&Event::IncomingStreamsReset(vec![1])));
+}
+
+#[test]
+fn a_reset_request_waits_until_the_data_before_it_is_acknowledged() {
+    // usrsctp 0.9.5 answers a request ahead of its data In progress and
+    // performs it only when an in-order DATA chunk brings its cumulative
+    // TSN to the reset point. When the retransmission that fills the last
+    // gap brings it there (later chunks already in), it never does, and
+    // answers every retransmitted request In progress. So the request
+    // goes once the peer has acknowledged everything before it, and is
+    // performed at once.
+    let mut p = connected();
+    let mut first = true;
+    let log = record(&mut p, move |side, chunks| {
+        let data = chunks.iter().any(|c| matches!(c, Chunk::Data(_)));
+        let drop = side == Side::A && data && first;
+        first &= !drop;
+        drop
+    });
+    // Two messages too large to share a packet; the first is lost.
+    p.a.send(p.now, 1, Ppid::BINARY, false, Bytes::from(vec![1u8; 1000]))
+        .unwrap();
+    p.a.send(p.now, 1, Ppid::BINARY, false, Bytes::from(vec![2u8; 1000]))
+        .unwrap();
+    p.a.reset_streams(p.now, &[1]).unwrap();
+    // A -> Z: DATA 1  X (lost)
+    // A -> Z: DATA 2
+    // Z -> A: SACK, a gap for DATA 1; T3-rtx: DATA 1 again, SACK of both
+    // A -> Z: RE-CONFIG, only now
+    p.run_for(Duration::from_secs(5));
+    assert_eq!(answers(&log, Side::Z), [ReconfigResult::SUCCESS_PERFORMED]);
+    let log = log.borrow();
+    let request_at = log
+        .iter()
+        .position(|(side, c)| *side == Side::A && matches!(c, Chunk::Reconfig(_)))
+        .expect("a request");
+    let last_tsn = Tsn(p.a.local_initial_tsn().0.wrapping_add(1));
+    let acked_at = log
+        .iter()
+        .position(|(side, c)| {
+            *side == Side::Z && matches!(c, Chunk::Sack(s) if s.cum_tsn_ack == last_tsn)
+        })
+        .expect("a SACK of both");
+    assert!(acked_at < request_at, "the request went before the SACK");
+    assert_eq!(reads(&mut p).len(), 2);
     assert!(p.z_events.contains(&Event::IncomingStreamsReset(vec![1])));
     assert!(p.a_events.contains(&Event::OutgoingStreamsReset(vec![1])));
 }

@@ -158,6 +158,14 @@ impl Association {
         self.handle.lock().assoc.streams()
     }
 
+    /// Whether messages go as I-DATA, interleaved (RFC 8260): both sides
+    /// listed I-DATA in INIT and INIT ACK and
+    /// [`Config::interleaving`] is on. False before the handshake, and
+    /// with a peer that lacks it (pion/sctp 1.8), which then gets DATA.
+    pub fn interleaving(&self) -> bool {
+        self.handle.lock().assoc.interleaving()
+    }
+
     /// Shuts the association down gracefully (RFC 9260 §9.2): what was
     /// written is delivered and acknowledged first, then SHUTDOWN,
     /// SHUTDOWN ACK and SHUTDOWN COMPLETE cross. Returns once the

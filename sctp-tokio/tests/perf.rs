@@ -301,3 +301,39 @@ fn perf_client_and_server_run_with_zero_checksum() {
     assert_eq!(number(&stdout, "abandoned"), 0);
     assert_eq!(number(&server.next_line(), "bytes"), 500_000);
 }
+
+#[test]
+fn perf_client_closes_its_streams_and_both_sides_report_i_data() {
+    let port = free_port();
+    let server = Server::start(port, &["--echo", "--interleaving"]);
+    let out = client(
+        port,
+        &[
+            "--bytes",
+            "600000",
+            "--size",
+            "30000",
+            "--streams",
+            "3",
+            "--echo",
+            "--close",
+            "--interleaving",
+            "--timeout",
+            "60",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Every echo, then the end of each stream the server closed back.
+    assert_eq!(number(&stdout, "received"), 20);
+    assert_eq!(number(&stdout, "eof"), 3);
+    assert_eq!(field(&stdout, "interleaving"), "true");
+    let served = server.next_line();
+    assert_eq!(number(&served, "eof"), 3, "{served}");
+    assert_eq!(field(&served, "interleaving"), "true");
+    assert_eq!(field(&served, "close"), "\"shut down\"");
+}

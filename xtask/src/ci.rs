@@ -152,7 +152,7 @@ fn test() -> Result {
 
 /// sctp-perf against pion/sctp and usrsctp (installs them when missing).
 fn interop() -> Result {
-    crate::interop::run()
+    crate::interop::run(None)
 }
 
 /// Concurrent sctp-perf clients echoing through one server, every byte

@@ -11,7 +11,7 @@
 //! cargo xtask fuzz wire --seconds N   # cargo-fuzz on packet decoding
 //! cargo xtask sim      # the simulator's built-in scenarios (the main job)
 //! cargo xtask soak [--only sim|perf]  # the simulator's and sctp-perf's soaks
-//! cargo xtask interop  # sctp-perf against pion/sctp and usrsctp
+//! cargo xtask interop [--only TEXT]  # sctp-perf against pion/sctp and usrsctp
 //! ```
 
 mod bench;
@@ -53,7 +53,11 @@ enum Command {
     /// then 8 sctp-perf clients' echoes through one server on loopback.
     Soak(soak::Args),
     /// Run sctp-perf against pion/sctp and usrsctp, installing them if needed.
-    Interop,
+    Interop {
+        /// Run only the scenarios whose name contains this text.
+        #[arg(long)]
+        only: Option<String>,
+    },
     /// Run the sctp-wire, sctp-core and sctp-sim benchmarks, passing extra
     /// arguments through; `bench udp` compares sctp-perf with bare UDP,
     /// `bench idle` measures 10 000 idle associations.
@@ -72,7 +76,7 @@ fn main() -> ExitCode {
         Command::Fuzz(args) => fuzz::run(&args),
         Command::Sim => soak::default_set(),
         Command::Soak(args) => soak::run(&args),
-        Command::Interop => interop::run(),
+        Command::Interop { only } => interop::run(only.as_deref()),
         Command::Bench { args } => bench::run(&args),
     };
     match result {

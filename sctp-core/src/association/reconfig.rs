@@ -1,12 +1,13 @@
 //! Stream reset (RFC 6525): how WebRTC closes a data channel. Our side
 //! resets outgoing streams with an Outgoing SSN Reset Request once their
-//! queued messages have been sent; the peer's requests reset our incoming
-//! streams once every TSN before them has arrived. Other requests (SSN/TSN
-//! reset, adding streams, asking us to reset ours) are denied.
+//! queued messages have been sent and acknowledged; the peer's requests
+//! reset our incoming streams once every TSN before them has arrived.
+//! Other requests (SSN/TSN reset, adding streams, asking us to reset ours)
+//! are denied.
 
 use super::{Association, Event, Phase};
 use sctp_wire::{Chunk, Param, Reconfig, ReconfigResult, StreamId, Tsn};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 use tracing::debug;
 
@@ -57,8 +58,10 @@ pub(super) struct ReconfigState {
     /// Sequence number of our next request: RFC 6525 §5.1.1 starts it at
     /// our initial TSN.
     next_seq: u32,
-    /// Streams the user closed whose request is not yet sent.
-    pending: BTreeSet<u16>,
+    /// Streams the user closed whose request is not yet sent, with the
+    /// TSN the peer must have acknowledged first once their queues are
+    /// empty (see [`Association::send_reset_request`]).
+    pending: BTreeMap<u16, Option<u64>>,
     /// Streams closed and not yet reset: no new message is taken on them.
     closing: BTreeSet<u16>,
     request: Option<Request>,
@@ -74,7 +77,7 @@ impl ReconfigState {
     pub(super) fn new(my_initial_tsn: u32, peer_initial_tsn: u32) -> Self {
         ReconfigState {
             next_seq: my_initial_tsn,
-            pending: BTreeSet::new(),
+            pending: BTreeMap::new(),
             closing: BTreeSet::new(),
             request: None,
             peer_next_seq: peer_initial_tsn,
@@ -105,9 +108,9 @@ impl ReconfigState {
 
 impl Association {
     /// Resets outgoing `streams` (RFC 6525 §5.1.2), the way WebRTC closes a
-    /// data channel: messages already queued on them are sent first, then
-    /// an Outgoing SSN Reset Request; new messages on them are refused
-    /// meanwhile. When the peer has performed it,
+    /// data channel: messages already queued on them are sent (and
+    /// acknowledged) first, then an Outgoing SSN Reset Request goes; new
+    /// messages on them are refused meanwhile. When the peer has performed it,
     /// [`Event::OutgoingStreamsReset`] names them, and they start again
     /// from SSN 0; the peer's readers see the end of the stream after the
     /// last message sent before the reset.
@@ -129,7 +132,7 @@ impl Association {
         }
         for &s in streams {
             if t.reconfig.closing.insert(s) {
-                t.reconfig.pending.insert(s);
+                t.reconfig.pending.insert(s, None);
             }
         }
         self.send_reset_request(now);
@@ -137,8 +140,18 @@ impl Association {
     }
 
     /// Sends an Outgoing SSN Reset Request for the pending streams whose
-    /// queued messages have all been sent, if no request is in flight
-    /// (RFC 6525 §5.1.2, §6.1: one at a time).
+    /// queued messages have all been sent and acknowledged, if no request
+    /// is in flight (RFC 6525 §5.1.2, §6.1: one at a time).
+    ///
+    /// RFC 6525 lets the request go as soon as the messages have TSNs,
+    /// the peer deferring the reset until they arrive (§5.2.2). We wait
+    /// for the peer's cumulative TSN ack to cover them, as usrsctp does
+    /// for its own requests, because usrsctp 0.9.5 as receiver completes a
+    /// deferred reset only when an in-order DATA chunk moves its
+    /// cumulative TSN to the reset point: when a retransmission fills the
+    /// last gap (later chunks already in), the reset stays "in progress"
+    /// for as long as no more DATA comes, and so does a data channel's
+    /// close with Firefox. Once the peer has everything, it resets at once.
     pub(super) fn send_reset_request(&mut self, now: Instant) {
         let rto = self.current_rto();
         let Some(t) = self.transfer.as_mut() else {
@@ -147,13 +160,18 @@ impl Association {
         if t.reconfig.request.is_some() || t.reconfig.pending.is_empty() {
             return;
         }
-        let ready: Vec<u16> = t
-            .reconfig
-            .pending
-            .iter()
-            .copied()
-            .filter(|&s| !t.send.has_queued(StreamId(s)))
-            .collect();
+        let (next_tsn, cum_ack) = (t.next_tsn, t.cum_ack());
+        let mut ready = Vec::new();
+        for (&s, acked_through) in &mut t.reconfig.pending {
+            if t.send.has_queued(StreamId(s)) {
+                continue;
+            }
+            // Every message of the stream has a TSN by now, at most the
+            // last one assigned.
+            if cum_ack >= *acked_through.get_or_insert(next_tsn - 1) {
+                ready.push(s);
+            }
+        }
         if ready.is_empty() {
             return;
         }

@@ -336,6 +336,12 @@ impl Transfer {
         t
     }
 
+    /// The peer's cumulative TSN ack of our data, unwrapped like
+    /// [`next_tsn`](Self::next_tsn).
+    pub(super) fn cum_ack(&self) -> u64 {
+        self.cum_ack
+    }
+
     fn unwrap_tsn(&self, tsn: Tsn) -> Option<u64> {
         let d = i64::from(Tsn(self.cum_ack as u32).distance_to(tsn));
         self.cum_ack.checked_add_signed(d)

@@ -2,11 +2,13 @@
 //!
 //! ```text
 //! sctp-perf server --listen 127.0.0.1:PORT [--echo] [--sctp-ports LOCAL:REMOTE]
-//!     [--max-message BYTES] [--zero-checksum]
+//!     [--max-message BYTES] [--zero-checksum] [--interleaving]
+//!     [--scheduler fcfs|rr|wfq]
 //! sctp-perf client --connect 127.0.0.1:PORT --bytes N --size M [--streams K]
 //!     [--unordered] [--rexmit R | --lifetime-ms T] [--cc rfc9260|bbr] [--echo]
 //!     [--zero-checksum] [--timeout SECONDS] [--sctp-ports LOCAL:REMOTE]
-//!     [--max-message BYTES]
+//!     [--max-message BYTES] [--interleaving] [--close | --peer-closes]
+//!     [--scheduler fcfs|rr|wfq]
 //! ```
 //!
 //! The client sends N bytes as messages of M bytes round-robin over K
@@ -28,9 +30,22 @@
 //! every message must be echoed unless it was abandoned. The JSON line
 //! reports `abandoned` (messages given up) and, with `--echo`,
 //! `received` (echoes checked).
+//!
+//! Stream resets (RFC 6525) also with reliable messages: `--close` closes
+//! each stream after its last message, and `--echo` then wants every
+//! echo, then the end of the stream; with `--peer-closes` the server is
+//! expected to close each stream after echoing everything, and the client
+//! reads every echo, then the end of the stream, and closes the stream
+//! back. The JSON line then counts the streams that ended in `eof`.
+//!
+//! `--interleaving` offers I-DATA (RFC 8260); the JSON lines of both
+//! sides tell whether the association uses it (`interleaving`). With
+//! `--scheduler rr` the streams then take turns fragment by fragment, so
+//! large messages of different streams interleave on the wire.
 
 use bytes::{BufMut, Bytes, BytesMut};
 use clap::{Args, Parser, Subcommand};
+use sctp_core::Scheduler;
 use sctp_tokio::{
     Association, BbrConfig, Config, Endpoint, Error, Ppid, ReliabilityType, Stream, UdpTransport,
 };
@@ -69,6 +84,15 @@ struct Common {
     /// buffers grow to hold two.
     #[arg(long, default_value_t = Config::default().max_message_size)]
     max_message: usize,
+    /// Offer message interleaving, I-DATA (RFC 8260): used if the peer
+    /// offers it too.
+    #[arg(long)]
+    interleaving: bool,
+    /// Which stream sends next (RFC 8260 §3): fcfs (first come, first
+    /// served), rr (round robin: a fragment each with I-DATA), wfq
+    /// (weighted fair queueing, equal weights).
+    #[arg(long, value_parser = parse_scheduler, default_value = "fcfs")]
+    scheduler: Scheduler,
 }
 
 #[derive(Args)]
@@ -118,11 +142,29 @@ struct ClientArgs {
     /// Zero checksum, RFC 9653 (used if the server accepts it too).
     #[arg(long)]
     zero_checksum: bool,
+    /// Close each stream after its last message (a stream reset,
+    /// RFC 6525); with --echo, read every echo, then the end of the
+    /// stream the server closes back.
+    #[arg(long, conflicts_with = "peer_closes")]
+    close: bool,
+    /// With --echo: the server closes each stream once it has echoed all;
+    /// read every echo, then the end of the stream, and close it back.
+    #[arg(long, requires = "echo")]
+    peer_closes: bool,
     /// Give up after this many seconds.
     #[arg(long, default_value_t = 120.0)]
     timeout: f64,
     #[command(flatten)]
     common: Common,
+}
+
+fn parse_scheduler(s: &str) -> Result<Scheduler, String> {
+    match s {
+        "fcfs" => Ok(Scheduler::Fcfs),
+        "rr" => Ok(Scheduler::RoundRobin),
+        "wfq" => Ok(Scheduler::WeightedFair),
+        other => Err(format!("expected fcfs, rr or wfq, got {other:?}")),
+    }
 }
 
 fn parse_ports(s: &str) -> Result<(u16, u16), String> {
@@ -145,6 +187,8 @@ fn config(common: &Common, zero_checksum: bool) -> Config {
             .max_receive_buffer
             .max(u32::try_from(two).unwrap_or(u32::MAX)),
         zero_checksum,
+        interleaving: common.interleaving,
+        scheduler: common.scheduler,
         ..defaults
     }
 }
@@ -162,6 +206,17 @@ impl ClientArgs {
     /// Messages may be given up (RFC 3758).
     fn partial(&self) -> bool {
         self.reliability().0 != ReliabilityType::Reliable
+    }
+
+    /// The client closes its streams after its last message: asked for,
+    /// or needed to end the echoes of partially reliable messages.
+    fn closes(&self) -> bool {
+        self.close || (self.echo && self.partial())
+    }
+
+    /// The checkers read each stream up to its end.
+    fn until_eof(&self) -> bool {
+        self.echo && (self.closes() || self.peer_closes)
     }
 }
 
@@ -269,8 +324,9 @@ async fn serve(association: Association, echo: bool, max_message: usize) {
     }
     let reason = association.closed().await;
     println!(
-        r#"{{"bytes":{bytes},"messages":{messages},"eof":{eof},"close":{:?}}}"#,
-        reason.to_string()
+        r#"{{"bytes":{bytes},"messages":{messages},"eof":{eof},"close":{:?},"interleaving":{}}}"#,
+        reason.to_string(),
+        association.interleaving()
     );
 }
 
@@ -397,6 +453,8 @@ async fn client(args: &ClientArgs) -> Result<String, String> {
                 step: u64::from(args.streams),
                 unordered: args.unordered,
                 partial: args.partial(),
+                until_eof: args.until_eof(),
+                close_back: args.peer_closes,
             };
             readers.spawn(checker.run(max_message));
         }
@@ -408,9 +466,10 @@ async fn client(args: &ClientArgs) -> Result<String, String> {
             .await
             .map_err(|e| format!("write of message {index}: {e}"))?;
     }
-    if args.echo && args.partial() {
-        // The number of echoes is not known: the server's closing the
-        // stream back (RFC 8831 §6.7) ends each checker's reading.
+    if args.closes() {
+        // With partial reliability the number of echoes is not known: the
+        // server's closing the stream back (RFC 8831 §6.7) ends each
+        // checker's reading.
         for stream in &streams {
             stream
                 .close()
@@ -442,18 +501,23 @@ async fn client(args: &ClientArgs) -> Result<String, String> {
     let seconds = started.elapsed().as_secs_f64();
     let stats = association.transfer_stats().unwrap_or_default();
     let srtt_ms = stats.srtt_us.map_or(0.0, |us| us as f64 / 1000.0);
-    let received = if args.echo {
+    let mut received = if args.echo {
         format!(r#","received":{received}"#)
     } else {
         String::new()
     };
+    if args.until_eof() {
+        // Every checker returned after the end of its stream.
+        received += &format!(r#","eof":{}"#, streams.len());
+    }
     Ok(format!(
-        r#"{{"bytes":{},"messages":{},"seconds":{seconds:.6},"goodput_mbps":{:.3},"retransmissions":{},"srtt_ms":{srtt_ms:.3},"abandoned":{}{received}}}"#,
+        r#"{{"bytes":{},"messages":{},"seconds":{seconds:.6},"goodput_mbps":{:.3},"retransmissions":{},"srtt_ms":{srtt_ms:.3},"abandoned":{}{received},"interleaving":{}}}"#,
         args.bytes,
         messages.count,
         args.bytes as f64 * 8.0 / seconds / 1e6,
         stats.counters.retransmissions,
         stats.counters.messages_abandoned,
+        association.interleaving(),
     ))
 }
 
@@ -469,14 +533,33 @@ struct Checker {
     unordered: bool,
     /// Messages may have been abandoned: read until the end of the stream.
     partial: bool,
+    /// After the last echo, the stream must end (a stream reset).
+    until_eof: bool,
+    /// Close the stream once it ended (the peer closed it first).
+    close_back: bool,
 }
 
 impl Checker {
     /// Returns how many echoes it checked.
     async fn run(self, max_message: usize) -> Result<u64, String> {
-        if self.partial {
-            return self.run_partial(max_message).await;
+        let received = if self.partial {
+            self.run_partial(max_message).await?
+        } else {
+            self.run_reliable(max_message).await?
+        };
+        if self.close_back {
+            let id = self.stream.stream_identifier();
+            self.stream
+                .close()
+                .await
+                .map_err(|e| format!("stream {id}: closing back: {e}"))?;
         }
+        Ok(received)
+    }
+
+    /// Every message comes back, then, with `until_eof`, the end of the
+    /// stream.
+    async fn run_reliable(&self, max_message: usize) -> Result<u64, String> {
         let id = self.stream.stream_identifier();
         let expected: Vec<u64> = (self.first..self.messages.count)
             .step_by(self.step as usize)
@@ -512,6 +595,13 @@ impl Checker {
                 ));
             }
         }
+        if self.until_eof {
+            match self.stream.read_sctp(&mut buf).await {
+                Err(Error::EndOfStream) => {}
+                Ok((n, _)) => return Err(format!("stream {id}: {n} bytes after the last echo")),
+                Err(e) => return Err(format!("stream {id}: no end of stream: {e}")),
+            }
+        }
         Ok(expected.len() as u64)
     }
 
@@ -519,7 +609,7 @@ impl Checker {
     /// once and intact, in order on an ordered stream (RFC 3758 §3.6: the
     /// peer skips what was given up, it does not reorder), then the end
     /// of the stream.
-    async fn run_partial(self, max_message: usize) -> Result<u64, String> {
+    async fn run_partial(&self, max_message: usize) -> Result<u64, String> {
         let id = self.stream.stream_identifier();
         let slots = (self.messages.count.saturating_sub(self.first)).div_ceil(self.step);
         let mut seen = vec![false; slots as usize];

@@ -60,8 +60,9 @@ impl Pacer {
 #[derive(Debug)]
 pub(crate) struct RateSampler {
     estimator: DeliveryRateEstimator,
-    /// `snapshots[i]` is for the chunk with unwrapped TSN `base + i`.
-    snapshots: VecDeque<SendSnapshot>,
+    /// `snapshots[i]` is for the chunk with unwrapped TSN `base + i`;
+    /// `None` once that transmission was acknowledged.
+    snapshots: VecDeque<Option<SendSnapshot>>,
     base: u64,
     /// The smallest RTT seen, which drops samples shorter than it.
     min_rtt: Option<Duration>,
@@ -82,26 +83,30 @@ impl RateSampler {
     pub(crate) fn on_new(&mut self, key: u64, now: Instant, bytes: usize, in_flight: usize) {
         debug_assert_eq!(key, self.base + self.snapshots.len() as u64);
         let snapshot = self.estimator.on_send(now, bytes, in_flight);
-        self.snapshots.push_back(snapshot);
+        self.snapshots.push_back(Some(snapshot));
     }
 
     /// The chunk `key` was sent again: its snapshot starts anew.
     pub(crate) fn on_retransmit(&mut self, key: u64, now: Instant, bytes: usize, in_flight: usize) {
         let snapshot = self.estimator.on_send(now, bytes, in_flight);
         if let Some(slot) = self.slot(key) {
-            *slot = snapshot;
+            *slot = Some(snapshot);
         }
     }
 
-    fn slot(&mut self, key: u64) -> Option<&mut SendSnapshot> {
+    fn slot(&mut self, key: u64) -> Option<&mut Option<SendSnapshot>> {
         let i = usize::try_from(key.checked_sub(self.base)?).ok()?;
         self.snapshots.get_mut(i)
     }
 
-    /// The chunk `key` was acknowledged for the first time (by a gap
-    /// block, or by the cumulative ack without one before) at `now`.
+    /// The chunk `key` was acknowledged (by a gap block, or by the
+    /// cumulative ack without one before) at `now`. A transmission counts
+    /// once: a chunk the peer reneged on (RFC 9260 §6.2.1) and acknowledges
+    /// again was delivered only once, unless it was sent again meanwhile
+    /// (draft-cheng-iccrg-delivery-rate-estimation §3.3 counts each
+    /// packet's delivery once).
     pub(crate) fn on_acked(&mut self, key: u64, now: Instant) {
-        if let Some(snapshot) = self.slot(key).copied() {
+        if let Some(snapshot) = self.slot(key).and_then(Option::take) {
             self.estimator.on_ack(now, &snapshot);
         }
     }
@@ -204,5 +209,31 @@ mod tests {
         assert!(r.take_sample().is_none(), "nothing newly acknowledged");
         r.shrink();
         assert!(r.snapshots.is_empty());
+    }
+
+    #[test]
+    fn a_chunk_acknowledged_again_after_a_renege_is_delivered_once() {
+        let now = epoch();
+        let mut r = RateSampler::new(0);
+        for k in 0..4 {
+            r.on_new(k, now, 1000, k as usize * 1000);
+        }
+        let later = now + Duration::from_millis(100);
+        // Chunk 2 gap-acked, reneged, gap-acked again, then cumulatively
+        // acknowledged with the rest: 4000 bytes delivered, not 5000.
+        r.on_acked(2, later);
+        assert_eq!(r.take_sample().expect("a sample").delivered, 1000);
+        r.on_acked(2, later + Duration::from_millis(10));
+        assert!(r.take_sample().is_none(), "nothing new");
+        for k in 0..4 {
+            r.on_acked(k, later + Duration::from_millis(20));
+        }
+        r.forget_through(3);
+        assert_eq!(r.estimator.delivered(), 4000);
+        // Sent again, a chunk counts again.
+        r.on_new(4, later, 1000, 0);
+        r.on_retransmit(4, later + Duration::from_millis(30), 1000, 0);
+        r.on_acked(4, later + Duration::from_millis(200));
+        assert_eq!(r.estimator.delivered(), 5000);
     }
 }

@@ -13,7 +13,7 @@
 //! half as many ranges) are held, and at most [`MAX_DUPLICATES`]
 //! duplicates wait for the next SACK.
 
-use sctp_wire::{GapAckBlock, PackedList, Sack, Tsn};
+use sctp_wire::{GapAckBlock, Packed, PackedList, Sack, Tsn};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -33,6 +33,11 @@ pub(crate) const MAX_TSN_AHEAD: u32 = u16::MAX as u32;
 /// counted (in [`TrackerStats::duplicates_unreported`]).
 pub(crate) const MAX_DUPLICATES: usize = 16;
 
+/// Bytes of a SACK chunk without gap ack blocks or duplicate TSNs: the
+/// chunk header, the cumulative TSN ack, a_rwnd and the two counts (RFC
+/// 9260 §3.3.4).
+pub(crate) const SACK_FIXED_LEN: usize = 16;
+
 /// What [`ReceiveTracker::on_data`] made of a DATA chunk's TSN.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum DataVerdict {
@@ -50,7 +55,8 @@ pub(crate) enum DataVerdict {
 pub(crate) struct TrackerStats {
     /// DATA chunks whose TSN had been received already.
     pub(crate) duplicates: u64,
-    /// Duplicates that did not fit in the SACK's list ([`MAX_DUPLICATES`]).
+    /// Duplicates that did not fit in the SACK's list ([`MAX_DUPLICATES`],
+    /// or the room the gap ack blocks left).
     pub(crate) duplicates_unreported: u64,
     /// DATA chunks dropped as [`DataVerdict::OutOfWindow`].
     pub(crate) out_of_window: u64,
@@ -270,12 +276,19 @@ impl ReceiveTracker {
         self.sack_now || self.deadline.is_some_and(|d| now >= d)
     }
 
-    /// Builds the SACK describing what was received, with at most
-    /// `max_gap_blocks` gap ack blocks (the lowest ones), and starts a new
-    /// SACK period: the duplicate list, the packet count and the delayed
-    /// SACK deadline are reset.
-    pub(crate) fn make_sack(&mut self, a_rwnd: u32, max_gap_blocks: usize) -> Sack {
+    /// Builds the SACK describing what was received, at most `room` bytes
+    /// long, and starts a new SACK period: the duplicate list, the packet
+    /// count and the delayed SACK deadline are reset.
+    ///
+    /// RFC 9260 §6.2: "The SCTP endpoint MUST report as many Gap Ack
+    /// Blocks as can fit in a single SACK chunk limited by the current
+    /// path MTU." When they do not all fit, the lowest are reported: a
+    /// block the sender saw once and no longer sees counts as reneged
+    /// (RFC 9260 §6.2.1 D iii), and the lowest stay put while the highest
+    /// come and go. Duplicate TSNs take what room the blocks leave.
+    pub(crate) fn make_sack(&mut self, a_rwnd: u32, room: usize) -> Sack {
         let cum = self.cum;
+        let max_gap_blocks = room.saturating_sub(SACK_FIXED_LEN) / GapAckBlock::SIZE;
         // RFC 9260 §3.3.4: each block gives the offsets from the cumulative
         // TSN ack of the first and last TSN of a run received. Offsets are
         // 16-bit; the window bound keeps every held TSN within reach, and
@@ -291,7 +304,12 @@ impl ReceiveTracker {
             .take(max_gap_blocks)
             .collect();
         // RFC 9260 §3.3.4: the duplicates received since the last SACK.
-        let duplicate_tsns = PackedList::from(self.duplicates.as_slice());
+        let room = room
+            .saturating_sub(SACK_FIXED_LEN)
+            .saturating_sub(gap_blocks.byte_len());
+        let listed = self.duplicates.len().min(room / Tsn::SIZE);
+        let duplicate_tsns = PackedList::from(&self.duplicates[..listed]);
+        self.stats.duplicates_unreported += (self.duplicates.len() - listed) as u64;
         self.duplicates.clear();
         self.packets_unacked = 0;
         self.sack_now = false;
@@ -374,9 +392,13 @@ impl ReceiveTracker {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use sctp_wire::{Chunk, Encode};
     use std::collections::BTreeSet;
 
     const DELAY: Duration = Duration::from_millis(200);
+
+    /// Room for a SACK in an empty packet of 1200 bytes.
+    const ROOM: usize = 1200 - sctp_wire::COMMON_HEADER_LEN;
 
     fn epoch() -> Instant {
         #[allow(clippy::disallowed_methods)] // an epoch for the tests
@@ -408,7 +430,7 @@ mod tests {
             assert_eq!(tr.cum_tsn(), Tsn(t));
             assert!(!tr.has_gaps());
         }
-        let sack = tr.make_sack(5000, 16);
+        let sack = tr.make_sack(5000, ROOM);
         assert_eq!(sack.cum_tsn_ack, Tsn(109));
         assert_eq!(sack.a_rwnd, 5000);
         assert!(sack.gap_blocks.is_empty());
@@ -423,7 +445,7 @@ mod tests {
         assert_eq!(tr.cum_tsn(), Tsn(1));
         assert!(tr.has_gaps());
         assert!(tr.sack_due(t0), "a gap is reported without delay");
-        let sack = tr.make_sack(1000, 16);
+        let sack = tr.make_sack(1000, ROOM);
         assert_eq!(sack.cum_tsn_ack, Tsn(1));
         assert_eq!(blocks(&sack), [(2, 3)]);
         assert!(!tr.sack_due(t0));
@@ -435,12 +457,12 @@ mod tests {
         let t0 = epoch();
         let mut tr = ReceiveTracker::new(Tsn(1), DELAY);
         packet(&mut tr, t0, &[1, 3, 4]);
-        tr.make_sack(1000, 16);
+        tr.make_sack(1000, ROOM);
         packet(&mut tr, t0, &[2]);
         assert_eq!(tr.cum_tsn(), Tsn(4));
         assert!(!tr.has_gaps());
         assert!(tr.sack_due(t0), "the repair is reported without delay");
-        let sack = tr.make_sack(1000, 16);
+        let sack = tr.make_sack(1000, ROOM);
         assert_eq!(sack.cum_tsn_ack, Tsn(4));
         assert!(sack.gap_blocks.is_empty());
     }
@@ -458,7 +480,7 @@ mod tests {
         assert!(!tr.fills_a_gap(Tsn(10)), "above everything held");
         assert!(!tr.fills_a_gap(Tsn(1)), "acknowledged already");
         tr.renege(Tsn(5), Tsn(8));
-        assert_eq!(blocks(&tr.make_sack(0, 16)), [(2, 3), (8, 8)]);
+        assert_eq!(blocks(&tr.make_sack(0, ROOM)), [(2, 3), (8, 8)]);
         tr.renege(Tsn(1), Tsn(1));
         assert_eq!(tr.cum_tsn(), Tsn(1), "the cumulative ack never goes back");
         tr.renege(Tsn(9), Tsn(9));
@@ -472,12 +494,12 @@ mod tests {
         for t in [3, 4, 6, 7] {
             tr.on_data(Tsn(t));
         }
-        assert_eq!(blocks(&tr.make_sack(0, 16)), [(3, 4), (6, 7)]);
+        assert_eq!(blocks(&tr.make_sack(0, ROOM)), [(3, 4), (6, 7)]);
         tr.on_data(Tsn(5));
-        assert_eq!(blocks(&tr.make_sack(0, 16)), [(3, 7)]);
+        assert_eq!(blocks(&tr.make_sack(0, ROOM)), [(3, 7)]);
         tr.on_data(Tsn(1));
         assert_eq!(tr.cum_tsn(), Tsn(1));
-        assert_eq!(blocks(&tr.make_sack(0, 16)), [(2, 6)]);
+        assert_eq!(blocks(&tr.make_sack(0, ROOM)), [(2, 6)]);
     }
 
     #[test]
@@ -487,13 +509,41 @@ mod tests {
         for t in [1009, 1000, 1005, 1002, 1010, 1003, 1008] {
             assert_eq!(tr.on_data(Tsn(t)), DataVerdict::New);
         }
-        let sack = tr.make_sack(0, 16);
+        let sack = tr.make_sack(0, ROOM);
         assert_eq!(sack.cum_tsn_ack, Tsn(1000));
         assert_eq!(blocks(&sack), [(2, 3), (5, 5), (8, 10)]);
-        // Capped to the first two when room is short.
+        // Capped to the lowest two when room is short.
         tr.on_data(Tsn(1009));
-        assert_eq!(blocks(&tr.make_sack(0, 2)), [(2, 3), (5, 5)]);
-        assert!(tr.make_sack(0, 0).gap_blocks.is_empty());
+        let room = SACK_FIXED_LEN + 2 * GapAckBlock::SIZE;
+        assert_eq!(blocks(&tr.make_sack(0, room)), [(2, 3), (5, 5)]);
+        assert!(tr.make_sack(0, SACK_FIXED_LEN).gap_blocks.is_empty());
+    }
+
+    #[test]
+    fn a_sack_reports_as_many_gap_blocks_as_fit_in_the_packet() {
+        // RFC 9260 §6.2: every other TSN of 1000 lost leaves 499 blocks; a
+        // packet of 1200 bytes carries the lowest 293 of them, and the
+        // duplicates waiting get no room.
+        let mut tr = ReceiveTracker::new(Tsn(1), DELAY);
+        for t in (1..=1000).step_by(2) {
+            tr.on_data(Tsn(t));
+        }
+        tr.on_data(Tsn(999));
+        let sack = tr.make_sack(0, ROOM);
+        assert_eq!(sack.gap_blocks.len(), (ROOM - SACK_FIXED_LEN) / 4);
+        assert_eq!(sack.gap_blocks.len(), 293);
+        assert_eq!(blocks(&sack)[..2], [(2, 2), (4, 4)]);
+        assert!(sack.duplicate_tsns.is_empty());
+        assert_eq!(tr.stats().duplicates_unreported, 1);
+        assert!(Chunk::Sack(sack).padded_len() <= ROOM);
+        // With fewer holes the duplicates are listed after the blocks.
+        let mut tr = ReceiveTracker::new(Tsn(1), DELAY);
+        for t in [1, 3, 3] {
+            tr.on_data(Tsn(t));
+        }
+        let sack = tr.make_sack(0, ROOM);
+        assert_eq!(blocks(&sack), [(2, 2)]);
+        assert_eq!(dups(&sack), [3]);
     }
 
     #[test]
@@ -501,14 +551,14 @@ mod tests {
         let t0 = epoch();
         let mut tr = ReceiveTracker::new(Tsn(10), DELAY);
         packet(&mut tr, t0, &[10, 11, 13]);
-        tr.make_sack(0, 16);
+        tr.make_sack(0, ROOM);
         let verdicts = packet(&mut tr, t0, &[10, 13]);
         assert_eq!(verdicts, [DataVerdict::Duplicate, DataVerdict::Duplicate]);
         assert!(tr.sack_due(t0), "a packet of duplicates is SACKed at once");
-        let sack = tr.make_sack(0, 16);
+        let sack = tr.make_sack(0, ROOM);
         assert_eq!(dups(&sack), [10, 13]);
         assert_eq!(blocks(&sack), [(2, 2)]);
-        assert!(tr.make_sack(0, 16).duplicate_tsns.is_empty());
+        assert!(tr.make_sack(0, ROOM).duplicate_tsns.is_empty());
         assert_eq!(tr.stats().duplicates, 2);
     }
 
@@ -518,7 +568,7 @@ mod tests {
         for _ in 0..3 {
             tr.on_data(Tsn(19));
         }
-        assert_eq!(dups(&tr.make_sack(0, 16)), [19, 19]);
+        assert_eq!(dups(&tr.make_sack(0, ROOM)), [19, 19]);
     }
 
     #[test]
@@ -530,7 +580,7 @@ mod tests {
         for t in 1..=100 {
             assert_eq!(tr.on_data(Tsn(t)), DataVerdict::Duplicate);
         }
-        let sack = tr.make_sack(0, 16);
+        let sack = tr.make_sack(0, ROOM);
         assert_eq!(sack.duplicate_tsns.len(), MAX_DUPLICATES);
         assert_eq!(dups(&sack), (1..=16).collect::<Vec<_>>());
         assert_eq!(tr.stats().duplicates, 100);
@@ -547,7 +597,7 @@ mod tests {
         let t1 = t0 + Duration::from_millis(50);
         packet(&mut tr, t1, &[3]);
         assert!(tr.sack_due(t1));
-        assert_eq!(tr.make_sack(0, 16).cum_tsn_ack, Tsn(3));
+        assert_eq!(tr.make_sack(0, ROOM).cum_tsn_ack, Tsn(3));
         // The count starts over after a SACK.
         packet(&mut tr, t1, &[4]);
         assert!(!tr.sack_due(t1));
@@ -563,7 +613,7 @@ mod tests {
         assert_eq!(tr.sack_deadline(), Some(t0 + DELAY));
         assert!(!tr.sack_due(t0 + Duration::from_millis(199)));
         assert!(tr.sack_due(t0 + DELAY));
-        tr.make_sack(0, 16);
+        tr.make_sack(0, ROOM);
         assert_eq!(tr.sack_deadline(), None);
         assert!(!tr.sack_due(t0 + Duration::from_secs(10)));
     }
@@ -591,7 +641,7 @@ mod tests {
         tr.on_data(Tsn(1));
         tr.on_packet_processed(t0, true);
         assert!(tr.sack_due(t0));
-        tr.make_sack(0, 16);
+        tr.make_sack(0, ROOM);
         // Even a packet without DATA can ask for one.
         tr.on_packet_processed(t0, true);
         assert!(tr.sack_due(t0));
@@ -605,14 +655,14 @@ mod tests {
         packet(&mut tr, t0, &[u32::MAX - 2, u32::MAX - 1, 1, 2]);
         assert_eq!(tr.cum_tsn(), Tsn(u32::MAX - 1));
         // Missing: u32::MAX and 0; held 1, 2 at offsets 3, 4.
-        assert_eq!(blocks(&tr.make_sack(0, 16)), [(3, 4)]);
+        assert_eq!(blocks(&tr.make_sack(0, ROOM)), [(3, 4)]);
         assert_eq!(tr.on_data(Tsn(0)), DataVerdict::New);
         assert_eq!(tr.on_data(Tsn(u32::MAX)), DataVerdict::New);
         assert_eq!(tr.cum_tsn(), Tsn(2));
         assert!(!tr.has_gaps());
         assert_eq!(tr.on_data(Tsn(u32::MAX)), DataVerdict::Duplicate);
         assert_eq!(tr.on_data(Tsn(u32::MAX - 3)), DataVerdict::Duplicate);
-        assert_eq!(dups(&tr.make_sack(0, 16)), [u32::MAX, u32::MAX - 3]);
+        assert_eq!(dups(&tr.make_sack(0, ROOM)), [u32::MAX, u32::MAX - 3]);
 
         // Initial TSN 0: the cum point starts at u32::MAX.
         let mut tr = ReceiveTracker::new(Tsn(0), DELAY);
@@ -644,7 +694,7 @@ mod tests {
             tr.on_data(cum.wrapping_add(MAX_TSN_AHEAD)),
             DataVerdict::New
         );
-        assert_eq!(blocks(&tr.make_sack(0, 16)), [(u16::MAX, u16::MAX)]);
+        assert_eq!(blocks(&tr.make_sack(0, ROOM)), [(u16::MAX, u16::MAX)]);
         // Far behind counts as received already (RFC 1982 "less than").
         assert_eq!(
             tr.on_data(cum.wrapping_sub((1 << 31) - 1)),
@@ -666,11 +716,11 @@ mod tests {
             tr.on_data(Tsn(t));
         }
         tr.on_packet_processed(t0, false);
-        tr.make_sack(0, 16);
+        tr.make_sack(0, ROOM);
         // Skip 2..=6: 3, 4 and 6 are dropped, 7 and 8 follow on.
         assert!(tr.forward_cum_tsn(Tsn(6)));
         assert_eq!(tr.cum_tsn(), Tsn(8));
-        assert_eq!(blocks(&tr.make_sack(0, 16)), [(3, 3)]);
+        assert_eq!(blocks(&tr.make_sack(0, ROOM)), [(3, 3)]);
         // Skipping into the middle of a run takes the rest of it.
         assert!(tr.forward_cum_tsn(Tsn(10)));
         assert_eq!(tr.cum_tsn(), Tsn(11));
@@ -678,7 +728,7 @@ mod tests {
         // It counts like DATA for the SACK rules.
         tr.on_packet_processed(t0, false);
         assert_eq!(tr.sack_deadline(), Some(t0 + DELAY));
-        tr.make_sack(0, 16);
+        tr.make_sack(0, ROOM);
     }
 
     #[test]
@@ -689,7 +739,7 @@ mod tests {
             tr.on_data(Tsn(t));
         }
         tr.on_packet_processed(t0, false);
-        tr.make_sack(0, 16);
+        tr.make_sack(0, ROOM);
         assert!(!tr.forward_cum_tsn(Tsn(5)));
         assert!(!tr.forward_cum_tsn(Tsn(2)));
         assert!(!tr.forward_cum_tsn(Tsn(5).wrapping_add(1 << 31)));
@@ -799,9 +849,12 @@ mod tests {
                     }
                     _ => {
                         if tr.sack_due(now) || near % 3 == 0 {
-                            let sack = tr.make_sack(raw, usize::from(near % 8));
+                            let room = usize::from(near % 128);
+                            let sack = tr.make_sack(raw, room);
                             check_blocks_well_formed(&sack);
                             prop_assert!(sack.duplicate_tsns.len() <= MAX_DUPLICATES);
+                            let listed = sack.gap_blocks.len() + sack.duplicate_tsns.len();
+                            prop_assert!(SACK_FIXED_LEN + 4 * listed <= room.max(SACK_FIXED_LEN));
                         }
                     }
                 }

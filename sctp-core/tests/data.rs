@@ -650,3 +650,55 @@ fn the_peer_window_counts_outstanding_bytes_once() {
     assert_eq!(*sent.borrow(), 30, "10 000 bytes of room: ten more chunks");
     assert_eq!(p.a.transfer_stats().unwrap().peer_rwnd, 0);
 }
+
+#[test]
+fn a_sack_reports_every_gap_block_that_fits_in_the_mtu() {
+    // RFC 9260 §6.2: the receiver MUST report as many gap ack blocks as
+    // fit in the path MTU. Every other DATA packet of a window of 400 is
+    // lost -> Z holds some 200 runs; a SACK capped below that hides the
+    // newest arrivals from A until the holes fill.
+    let a = Config {
+        congestion: std::sync::Arc::new(sctp_cc::FixedWindow::new(1 << 20)),
+        ..Config::default()
+    };
+    let z = Config {
+        max_receive_buffer: 4 << 20,
+        ..Config::default()
+    };
+    let mtu = z.mtu;
+    let mut p = connected(a, z);
+    let data_packets = std::rc::Rc::new(std::cell::RefCell::new(0usize));
+    let sacks = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let (count, seen) = (data_packets.clone(), sacks.clone());
+    p.hook = Box::new(move |side, d| {
+        let chunks = chunks_of(&d);
+        match side {
+            Side::A if chunks.iter().any(|c| matches!(c, Chunk::Data(_))) => {
+                *count.borrow_mut() += 1;
+                // A --DATA--x Z, every other one of the first 400.
+                if *count.borrow() <= 400 && *count.borrow() % 2 == 0 {
+                    return None;
+                }
+            }
+            Side::Z => {
+                for c in &chunks {
+                    if let Chunk::Sack(s) = c {
+                        seen.borrow_mut().push((d.len(), s.gap_blocks.len()));
+                    }
+                }
+            }
+            Side::A => {}
+        }
+        Some(d)
+    });
+    for i in 0..400 {
+        p.a.send(p.now, 0, Ppid::BINARY, false, message(i, 1000))
+            .unwrap();
+    }
+    let got = run_and_read(&mut p, 100_000);
+    assert_eq!(got.len(), 400, "everything arrives in the end");
+    let sacks = sacks.borrow();
+    let most = sacks.iter().map(|&(_, blocks)| blocks).max().unwrap();
+    assert!(most >= 190, "at most {most} gap blocks in a SACK");
+    assert!(sacks.iter().all(|&(len, _)| len <= mtu), "{sacks:?}");
+}

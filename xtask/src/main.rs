@@ -10,6 +10,7 @@
 //! cargo xtask bench idle # 10 000 idle associations within 100 MiB of RSS
 //! cargo xtask fuzz wire --seconds N   # cargo-fuzz on packet decoding
 //! cargo xtask sim      # the simulator's built-in scenarios (the main job)
+//! cargo xtask sim --issue8  # BBR beside RFC 9260, full length, checked
 //! cargo xtask soak [--only sim|perf]  # the simulator's and sctp-perf's soaks
 //! cargo xtask interop [--only TEXT]  # sctp-perf against pion/sctp and usrsctp
 //! ```
@@ -48,7 +49,7 @@ enum Command {
     /// Fuzz a target with cargo-fuzz, seeded with the golden captures.
     Fuzz(fuzz::Args),
     /// Run the simulator's built-in scenario set (release mode); report in target/sctp-sim/.
-    Sim,
+    Sim(soak::SimArgs),
     /// Push a million messages (or --messages N) through the simulator's hostile link,
     /// then 8 sctp-perf clients' echoes through one server on loopback.
     Soak(soak::Args),
@@ -74,7 +75,7 @@ fn main() -> ExitCode {
         Command::Tshark(args) => tshark::run(&args),
         Command::Demo => demo::run(),
         Command::Fuzz(args) => fuzz::run(&args),
-        Command::Sim => soak::default_set(),
+        Command::Sim(args) => soak::sim_set(&args),
         Command::Soak(args) => soak::run(&args),
         Command::Interop { only } => interop::run(only.as_deref()),
         Command::Bench { args } => bench::run(&args),

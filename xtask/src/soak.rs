@@ -2,7 +2,8 @@
 //! messages (by default) through a hostile link, with every invariant
 //! checked — then sctp-perf's over loopback: concurrent clients echoing
 //! through one server, every byte checked. `cargo xtask sim` runs the
-//! simulator's built-in scenario set, the project's main job.
+//! simulator's built-in scenario set, the project's main job, and `cargo
+//! xtask sim --issue8` the BBR comparison of issue 8 at full length.
 
 use crate::interop::{free_port, Server};
 use crate::util::{self, Result};
@@ -88,9 +89,54 @@ pub(crate) fn perf_smoke() -> Result {
     )
 }
 
-/// The built-in scenario set, report under `target/sctp-sim/`.
-pub(crate) fn default_set() -> Result {
-    sim(&[])
+/// Arguments of `cargo xtask sim`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct SimArgs {
+    /// Instead of the built-in set, run issue 8's scenarios (BBR beside
+    /// RFC 9260) at full length, reports under `target/sctp-sim/issue8/`,
+    /// then the ignored tests of `sctp-sim/tests/issue8.rs` that check
+    /// their figures.
+    #[arg(long)]
+    pub(crate) issue8: bool,
+}
+
+/// Issue 8's scenario files in `sctp-sim/scenarios/`, as
+/// `sctp-sim/tests/issue8.rs` checks them.
+const ISSUE8: &[&str] = &[
+    "bbr-1bdp",
+    "bbr-loss-1pct",
+    "bbr-deep-buffer",
+    "fairness-two-flows",
+    "tail-loss-probe",
+];
+
+/// The built-in scenario set, report under `target/sctp-sim/`; or issue
+/// 8's scenarios and their checks.
+pub(crate) fn sim_set(args: &SimArgs) -> Result {
+    if !args.issue8 {
+        return sim(&[]);
+    }
+    let out = util::target_dir().join("sctp-sim/issue8");
+    for name in ISSUE8 {
+        let file = util::root().join(format!("sctp-sim/scenarios/{name}.toml"));
+        sim(&[
+            "run".to_owned(),
+            file.display().to_string(),
+            "--out".to_owned(),
+            out.join(name).display().to_string(),
+        ])?;
+    }
+    util::run(util::cargo().args([
+        "test",
+        "--release",
+        "-p",
+        "sctp-sim",
+        "--test",
+        "issue8",
+        "--",
+        "--include-ignored",
+        "--nocapture",
+    ]))
 }
 
 /// How each client sends, taken in turn: message size, streams, unordered.

@@ -18,9 +18,9 @@ use crate::tracker::{DataVerdict, ReceiveTracker};
 use bytes::{Bytes, BytesMut};
 use sctp_cc::{AckEvent, CongestionController, CongestionEvent, PathParams, SentPacket};
 use sctp_wire::{
-    Abort, BuildError, Chunk, CommonHeader, DataChunk, ErrorCause, ForwardTsn, ForwardTsnStream,
-    IDataChunk, IForwardTsn, IForwardTsnStream, Mid, OperationError, PacketBuilder, Ppid, Sack,
-    StreamId, Tsn, COMMON_HEADER_LEN,
+    Abort, BuildError, Chunk, CommonHeader, DataChunk, Encode, ErrorCause, ForwardTsn,
+    ForwardTsnStream, IDataChunk, IForwardTsn, IForwardTsnStream, Mid, OperationError,
+    PacketBuilder, Ppid, Sack, StreamId, Tsn, COMMON_HEADER_LEN,
 };
 use std::collections::VecDeque;
 use std::fmt;
@@ -34,8 +34,6 @@ const DATA_HEADER: usize = 16;
 const IDATA_HEADER: usize = 20;
 /// The one zero byte an empty WebRTC message is sent as (RFC 8831 §6.6).
 const EMPTY_MARKER: Bytes = Bytes::from_static(&[0]);
-/// Gap ack blocks put in one SACK at most.
-const MAX_GAP_BLOCKS: usize = 64;
 
 /// How hard a message is tried (RFC 3758; pion's reliability types).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -1405,7 +1403,15 @@ impl Association {
             };
             if sack_wanted {
                 let a_rwnd = t.a_rwnd(limit);
-                let sack = t.tracker.make_sack(a_rwnd, MAX_GAP_BLOCKS);
+                // RFC 9260 §6.2: as many gap ack blocks as fit in the
+                // packet, leaving room for a FORWARD TSN that is due.
+                let forward_tsn = if t.forward_tsn_due {
+                    t.forward_tsn().padded_len()
+                } else {
+                    0
+                };
+                let room = b.remaining().saturating_sub(forward_tsn);
+                let sack = t.tracker.make_sack(a_rwnd, room);
                 if b.push(&Chunk::Sack(sack)).is_ok() {
                     t.advertised_rwnd = a_rwnd;
                     t.sack_requested = false;

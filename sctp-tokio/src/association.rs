@@ -53,7 +53,7 @@ impl Association {
         Association::start(core, config, transport).await
     }
 
-    async fn start(
+    pub(crate) async fn start(
         core: sctp_core::Association,
         config: &Config,
         transport: Arc<dyn Transport>,

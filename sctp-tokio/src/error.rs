@@ -89,6 +89,10 @@ pub enum Error {
         /// The peer's answer.
         result: ReconfigResult,
     },
+    /// A SNAP token from the peer was refused (see
+    /// [`Snap::connect`](crate::Snap::connect)).
+    #[error("SNAP: {0}")]
+    Snap(sctp_core::SnapError),
 }
 
 /// A shorthand for results of this crate.
@@ -140,6 +144,7 @@ impl From<Error> for io::Error {
             | Error::InvalidStream { .. }
             | Error::StreamAlreadyOpen(_)
             | Error::BufferTooSmall { .. } => io::ErrorKind::InvalidInput,
+            Error::Snap(_) => io::ErrorKind::InvalidData,
             Error::ResetNotSupported | Error::ResetRefused { .. } => io::ErrorKind::Unsupported,
         };
         io::Error::new(kind, e)

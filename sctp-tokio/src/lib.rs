@@ -33,6 +33,8 @@
 //!   close, its shutdown our close.
 //! - [`Endpoint`]: many server associations on one UDP socket,
 //!   demultiplexed by peer address.
+//! - [`Snap`]: SNAP (draft-hancke-tsvwg-snap), an association started
+//!   established from two INITs exchanged in SDP, without the handshake.
 //! - [`Error`]: closed, aborted with the peer's causes, timed out,
 //!   end of stream, stream closed, reset refused, message too large,
 //!   invalid stream, buffer too small; it converts into [`std::io::Error`].
@@ -100,6 +102,7 @@ mod driver;
 mod endpoint;
 mod error;
 mod random;
+mod snap;
 mod stream;
 mod transport;
 
@@ -112,5 +115,6 @@ pub use random::OsRandom;
 pub use sctp_cc::{BbrConfig, Rfc9260Config};
 pub use sctp_core::{CloseReason, Config, Scheduler, Stats, TransferStats};
 pub use sctp_wire::{ErrorCause, Ppid, ReconfigResult};
+pub use snap::Snap;
 pub use stream::{ReliabilityType, Stream, StreamIo};
 pub use transport::{MemoryTransport, Transport, UdpTransport, SOCKET_BUFFER};

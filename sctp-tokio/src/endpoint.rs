@@ -9,7 +9,7 @@ use crate::association::Association;
 use crate::error::Result;
 use crate::transport::{bind_udp, cut_datagram, Transport};
 use async_trait::async_trait;
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use sctp_core::Config;
 use sctp_wire::COMMON_HEADER_LEN;
 use std::collections::HashMap;
@@ -89,13 +89,13 @@ impl Drop for Endpoint {
 /// peer's association, starting one for a new peer.
 async fn receive(socket: Arc<UdpSocket>, config: Config, accept_tx: mpsc::Sender<Association>) {
     let peers: Peers = Arc::default();
-    let buffer = Mutex::new(BytesMut::new());
+    let buffer = Mutex::new(Vec::new());
     loop {
         if let Err(e) = socket.readable().await {
             debug!(%e, "endpoint socket failed");
             return;
         }
-        let (datagram, from) = match cut_datagram(&buffer, |buf| socket.try_recv_buf_from(buf)) {
+        let (datagram, from) = match cut_datagram(&buffer, |buf| socket.try_recv_from(buf)) {
             Ok(received) => received,
             Err(e) => {
                 // WouldBlock after a spurious readiness, or an ICMP

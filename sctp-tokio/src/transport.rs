@@ -5,7 +5,7 @@
 //! in-memory pair does it for tests.
 
 use async_trait::async_trait;
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use socket2::{Domain, Protocol, Socket, Type};
 use std::io;
 use std::net::SocketAddr;
@@ -40,10 +40,9 @@ pub trait Transport: Send + Sync + 'static {
 #[derive(Debug)]
 pub struct UdpTransport {
     socket: UdpSocket,
-    /// Received datagrams are cut from this buffer, so one allocation
-    /// serves many of them; held only while the socket is read, never
-    /// across an await.
-    buffer: Mutex<BytesMut>,
+    /// Datagrams are read into this buffer and copied out at their size;
+    /// held only while the socket is read, never across an await.
+    buffer: Mutex<Vec<u8>>,
 }
 
 impl UdpTransport {
@@ -51,7 +50,7 @@ impl UdpTransport {
     pub fn new(socket: UdpSocket) -> Self {
         UdpTransport {
             socket,
-            buffer: Mutex::new(BytesMut::new()),
+            buffer: Mutex::new(Vec::new()),
         }
     }
 
@@ -88,20 +87,23 @@ pub(crate) fn bind_udp(addr: SocketAddr) -> io::Result<UdpSocket> {
     UdpSocket::from_std(socket.into())
 }
 
-/// Reads one datagram from `socket` into the spare capacity of `buffer`
-/// and cuts it off as its own [`Bytes`]; `Err(WouldBlock)` when none
-/// waits. `read` is the socket call (`try_recv_buf` or
-/// `try_recv_buf_from`), returning the length and what else it learnt.
+/// Reads one datagram from `socket` into `buffer` (the largest a
+/// datagram can be) and copies it out as its own [`Bytes`];
+/// `Err(WouldBlock)` when none waits. `read` is the socket call
+/// (`try_recv` or `try_recv_from`), returning the length and what else
+/// it learnt.
+///
+/// The copy costs less than the alternative of cutting datagrams from
+/// one allocation: each would keep its whole allocation alive until the
+/// association let go of it, a 64 KiB allocation per packet.
 pub(crate) fn cut_datagram<T>(
-    buffer: &Mutex<BytesMut>,
-    read: impl FnOnce(&mut BytesMut) -> io::Result<(usize, T)>,
+    buffer: &Mutex<Vec<u8>>,
+    read: impl FnOnce(&mut [u8]) -> io::Result<(usize, T)>,
 ) -> io::Result<(Bytes, T)> {
     let mut buffer = buffer.lock().unwrap_or_else(|e| e.into_inner());
-    // Reserve room for the largest datagram; the allocation is reused
-    // until the datagrams cut from it are all dropped.
-    buffer.reserve(MAX_DATAGRAM);
+    buffer.resize(MAX_DATAGRAM, 0);
     let (n, extra) = read(&mut buffer)?;
-    Ok((buffer.split_to(n).freeze(), extra))
+    Ok((Bytes::copy_from_slice(&buffer[..n]), extra))
 }
 
 #[async_trait]
@@ -114,7 +116,7 @@ impl Transport for UdpTransport {
         loop {
             self.socket.readable().await?;
             match cut_datagram(&self.buffer, |buf| {
-                self.socket.try_recv_buf(buf).map(|n| (n, ()))
+                self.socket.try_recv(buf).map(|n| (n, ()))
             }) {
                 Ok((datagram, ())) => return Ok(datagram),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,

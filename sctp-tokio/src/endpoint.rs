@@ -7,7 +7,8 @@
 
 use crate::association::Association;
 use crate::error::Result;
-use crate::transport::{bind_udp, cut_datagram, Transport};
+use crate::transport::Transport;
+use crate::udp::{bind_udp, BatchSocket};
 use async_trait::async_trait;
 use bytes::Bytes;
 use sctp_core::Config;
@@ -16,7 +17,6 @@ use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tracing::{debug, trace, Instrument};
@@ -27,6 +27,9 @@ const PEER_QUEUE: usize = 1024;
 /// Established associations waiting for [`Endpoint::accept`]; more are
 /// aborted.
 const ACCEPT_BACKLOG: usize = 1024;
+/// Receive buffers of the endpoint's socket (64 KiB each): datagrams, or
+/// GRO batches of them, read per system call.
+const ENDPOINT_SLOTS: usize = 16;
 
 type Peers = Arc<Mutex<HashMap<SocketAddr, mpsc::Sender<Bytes>>>>;
 
@@ -48,9 +51,12 @@ impl Endpoint {
     /// [`SOCKET_BUFFER`](crate::SOCKET_BUFFER)-byte buffers) and serves associations set up with
     /// `config`, except that `config.remote_port` is replaced by each
     /// peer's own SCTP port, as its first packet shows it.
+    ///
+    /// The socket is set up for batched I/O as
+    /// [`UdpTransport::new`](crate::UdpTransport::new) describes.
     pub async fn bind(addr: SocketAddr, config: Config) -> io::Result<Endpoint> {
-        let socket = Arc::new(bind_udp(addr)?);
-        let local_addr = socket.local_addr()?;
+        let socket = Arc::new(BatchSocket::new(bind_udp(addr)?, ENDPOINT_SLOTS)?);
+        let local_addr = socket.socket().local_addr()?;
         let (accept_tx, accepted) = mpsc::channel(ACCEPT_BACKLOG);
         let span = tracing::debug_span!("sctp-endpoint", %local_addr);
         let receiver = tokio::spawn(receive(socket, config, accept_tx).instrument(span));
@@ -87,42 +93,59 @@ impl Drop for Endpoint {
 
 /// The receive task: reads the socket and hands each datagram to its
 /// peer's association, starting one for a new peer.
-async fn receive(socket: Arc<UdpSocket>, config: Config, accept_tx: mpsc::Sender<Association>) {
+async fn receive(socket: Arc<BatchSocket>, config: Config, accept_tx: mpsc::Sender<Association>) {
     let peers: Peers = Arc::default();
-    let buffer = Mutex::new(Vec::new());
+    let mut received: Vec<(SocketAddr, Bytes)> = Vec::new();
     loop {
-        if let Err(e) = socket.readable().await {
-            debug!(%e, "endpoint socket failed");
-            return;
-        }
-        let (datagram, from) = match cut_datagram(&buffer, |buf| socket.try_recv_from(buf)) {
-            Ok(received) => received,
-            Err(e) => {
-                // WouldBlock after a spurious readiness, or an ICMP
-                // error from some peer: neither stops the endpoint.
+        if let Err(e) = socket
+            .recv(|from, datagram| received.push((from, datagram)))
+            .await
+        {
+            // An ICMP error from some peer does not stop the endpoint;
+            // a failed socket does.
+            if matches!(
+                e.kind(),
+                io::ErrorKind::ConnectionRefused
+                    | io::ErrorKind::ConnectionReset
+                    | io::ErrorKind::Interrupted
+            ) {
                 trace!(%e, "receive error passed over");
                 continue;
             }
-        };
-        let known = peers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&from)
-            .cloned();
-        match known {
-            Some(tx) => {
-                if tx.try_send(datagram).is_err() {
-                    trace!(%from, "peer queue full, datagram dropped");
+            debug!(%e, "endpoint socket failed");
+            return;
+        }
+        // A read brings runs of datagrams from one peer: its queue is
+        // looked up once per run.
+        let mut last: Option<(SocketAddr, mpsc::Sender<Bytes>)> = None;
+        for (from, datagram) in received.drain(..) {
+            let tx = match &last {
+                Some((addr, tx)) if *addr == from => tx.clone(),
+                _ => {
+                    let known = peers
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .get(&from)
+                        .cloned();
+                    let Some(tx) = known else {
+                        start_peer(&socket, &peers, from, datagram, &config, &accept_tx);
+                        last = None;
+                        continue;
+                    };
+                    last = Some((from, tx.clone()));
+                    tx
                 }
+            };
+            if tx.try_send(datagram).is_err() {
+                trace!(%from, "peer queue full or closed, datagram dropped");
             }
-            None => start_peer(&socket, &peers, from, datagram, &config, &accept_tx),
         }
     }
 }
 
 /// Starts a server association for a new peer, its first datagram queued.
 fn start_peer(
-    socket: &Arc<UdpSocket>,
+    socket: &Arc<BatchSocket>,
     peers: &Peers,
     peer: SocketAddr,
     first: Bytes,
@@ -177,7 +200,7 @@ fn start_peer(
 /// what the receive task hands over. Dropped with its association's
 /// driver, which forgets the peer.
 struct PeerTransport {
-    socket: Arc<UdpSocket>,
+    socket: Arc<BatchSocket>,
     peer: SocketAddr,
     rx: tokio::sync::Mutex<mpsc::Receiver<Bytes>>,
     peers: Peers,
@@ -186,7 +209,9 @@ struct PeerTransport {
 #[async_trait]
 impl Transport for PeerTransport {
     async fn send(&self, datagram: Bytes) -> io::Result<()> {
-        self.socket.send_to(&datagram, self.peer).await.map(drop)
+        self.socket
+            .send(self.peer, std::slice::from_ref(&datagram))
+            .await
     }
 
     async fn recv(&self) -> io::Result<Bytes> {
@@ -195,8 +220,17 @@ impl Transport for PeerTransport {
             .await
             .recv()
             .await
-            .ok_or_else(|| io::Error::new(io::ErrorKind::BrokenPipe, "the endpoint was dropped"))
+            .ok_or_else(endpoint_dropped)
     }
+
+    async fn send_batch(&self, datagrams: &[Bytes]) -> io::Result<()> {
+        self.socket.send(self.peer, datagrams).await
+    }
+}
+
+/// What a peer's receive gets once the endpoint's receive task is gone.
+fn endpoint_dropped() -> io::Error {
+    io::Error::new(io::ErrorKind::BrokenPipe, "the endpoint was dropped")
 }
 
 impl Drop for PeerTransport {

@@ -102,6 +102,7 @@ mod error;
 mod random;
 mod stream;
 mod transport;
+mod udp;
 
 pub use association::Association;
 pub use endpoint::Endpoint;
@@ -113,4 +114,5 @@ pub use sctp_cc::{BbrConfig, Rfc9260Config};
 pub use sctp_core::{CloseReason, Config, Stats, TransferStats};
 pub use sctp_wire::{ErrorCause, Ppid, ReconfigResult};
 pub use stream::{ReliabilityType, Stream, StreamIo};
-pub use transport::{MemoryTransport, Transport, UdpTransport, SOCKET_BUFFER};
+pub use transport::{MemoryTransport, Transport, UdpTransport};
+pub use udp::SOCKET_BUFFER;

@@ -4,24 +4,26 @@
 //! and usrsctp use); a DTLS connection does it for WebRTC (RFC 8261); an
 //! in-memory pair does it for tests.
 
+use crate::udp::BatchSocket;
 use async_trait::async_trait;
 use bytes::Bytes;
-use socket2::{Domain, Protocol, Socket, Type};
+use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
-
-/// The largest datagram a transport hands up: an SCTP packet cannot be
-/// larger than a UDP payload.
-pub(crate) const MAX_DATAGRAM: usize = 65_536;
 
 /// A datagram transport carrying SCTP packets to and from one peer.
 ///
 /// Both methods take `&self` so the driver can wait for a datagram while it
 /// sends; `recv` must be cancel-safe (the driver races it against its
 /// timer), as [`UdpSocket::recv`] and [`mpsc::Receiver::recv`] are.
+///
+/// The driver sends packets in batches, through [`send_batch`](Self::send_batch);
+/// its provided form calls `send` once per packet, which is all a
+/// transport has to implement. One that can send several datagrams per
+/// system call (as [`UdpTransport`] does) overrides it.
 #[async_trait]
 pub trait Transport: Send + Sync + 'static {
     /// Sends one SCTP packet.
@@ -32,97 +34,102 @@ pub trait Transport: Send + Sync + 'static {
     /// [`io::ErrorKind::ConnectionReset`] (an ICMP error on UDP) is
     /// passed over; any other error stops reception for good.
     async fn recv(&self) -> io::Result<Bytes>;
+
+    /// Sends these SCTP packets in order. Each is tried even if one
+    /// fails; the first error is returned.
+    async fn send_batch(&self, datagrams: &[Bytes]) -> io::Result<()> {
+        let mut result = Ok(());
+        for datagram in datagrams {
+            if let Err(e) = self.send(datagram.clone()).await {
+                result = result.and(Err(e));
+            }
+        }
+        result
+    }
 }
+
+/// Receive buffers of a [`UdpTransport`]: four datagrams per system
+/// call from a peer that sends them one by one, four GRO batches from
+/// one that uses GSO.
+const UDP_TRANSPORT_SLOTS: usize = 4;
 
 /// A connected [`UdpSocket`] as a [`Transport`]: each UDP payload is one
 /// SCTP packet (RFC 6951 §5, without the port tracking of §5.4: the
 /// socket is connected to one peer).
+///
+/// Where the system allows (Linux), it sends runs of equal-sized packets
+/// with one system call (GSO) and receives many per call (GRO,
+/// `recvmmsg`); see [`UdpTransport::new`] for what that sets on the
+/// socket.
 #[derive(Debug)]
 pub struct UdpTransport {
-    socket: UdpSocket,
-    /// Datagrams are read into this buffer and copied out at their size;
-    /// held only while the socket is read, never across an await.
-    buffer: Mutex<Vec<u8>>,
+    io: BatchSocket,
+    peer: SocketAddr,
+    /// Datagrams read from the socket beyond those asked for (a GRO
+    /// batch holds many): the next receive returns them first. At most
+    /// what one read brings; locked only briefly, never across an await.
+    pending: Mutex<VecDeque<Bytes>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl UdpTransport {
-    /// Wraps `socket`, which must already be connected to the peer.
-    pub fn new(socket: UdpSocket) -> Self {
-        UdpTransport {
-            socket,
-            buffer: Mutex::new(Vec::new()),
-        }
+    /// Wraps `socket`, which must already be connected to the peer; fails
+    /// if it is not.
+    ///
+    /// On Linux the socket is set up for batched I/O (by quinn-udp, as
+    /// quinn does): GRO, so that runs of datagrams arrive as one; the
+    /// destination address, TOS and kernel timestamp of each received
+    /// packet; and no IP fragmentation (`IP_PMTUDISC_PROBE`: the
+    /// don't-fragment bit set, and a packet larger than the path's MTU is
+    /// lost rather than fragmented, so `Config::mtu` must fit the path,
+    /// as its default does).
+    pub fn new(socket: UdpSocket) -> io::Result<Self> {
+        let peer = socket.peer_addr()?;
+        Ok(UdpTransport {
+            io: BatchSocket::new(socket, UDP_TRANSPORT_SLOTS)?,
+            peer,
+            pending: Mutex::new(VecDeque::new()),
+        })
     }
 
-    /// Binds a UDP socket to `local` with [`SOCKET_BUFFER`]-byte socket
-    /// buffers and connects it to `peer`.
+    /// Binds a UDP socket to `local` with [`SOCKET_BUFFER`](crate::SOCKET_BUFFER)-byte
+    /// socket buffers and connects it to `peer`.
     pub async fn connect(local: SocketAddr, peer: SocketAddr) -> io::Result<Self> {
-        let socket = bind_udp(local)?;
+        let socket = crate::udp::bind_udp(local)?;
         socket.connect(peer).await?;
-        Ok(UdpTransport::new(socket))
+        UdpTransport::new(socket)
     }
 
     /// The socket underneath.
     pub fn socket(&self) -> &UdpSocket {
-        &self.socket
+        self.io.socket()
     }
-}
-
-/// The socket buffer size asked for by [`UdpTransport::connect`] and
-/// [`Endpoint::bind`](crate::Endpoint::bind), in each direction (the
-/// kernel may give less: Linux caps it at `net.core.rmem_max` and
-/// `wmem_max`). The default, about 208 KiB on Linux, overflows when a
-/// sender's window outruns the receiving task for a moment.
-pub const SOCKET_BUFFER: usize = 4 * 1024 * 1024;
-
-/// A non-blocking UDP socket bound to `addr`, with [`SOCKET_BUFFER`]-byte
-/// buffers if the kernel allows.
-pub(crate) fn bind_udp(addr: SocketAddr) -> io::Result<UdpSocket> {
-    let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
-    // Best effort: a smaller buffer still works, it only drops more.
-    let _ = socket.set_recv_buffer_size(SOCKET_BUFFER);
-    let _ = socket.set_send_buffer_size(SOCKET_BUFFER);
-    socket.set_nonblocking(true)?;
-    socket.bind(&addr.into())?;
-    UdpSocket::from_std(socket.into())
-}
-
-/// Reads one datagram from `socket` into `buffer` (the largest a
-/// datagram can be) and copies it out as its own [`Bytes`];
-/// `Err(WouldBlock)` when none waits. `read` is the socket call
-/// (`try_recv` or `try_recv_from`), returning the length and what else
-/// it learnt.
-///
-/// The copy costs less than the alternative of cutting datagrams from
-/// one allocation: each would keep its whole allocation alive until the
-/// association let go of it, a 64 KiB allocation per packet.
-pub(crate) fn cut_datagram<T>(
-    buffer: &Mutex<Vec<u8>>,
-    read: impl FnOnce(&mut [u8]) -> io::Result<(usize, T)>,
-) -> io::Result<(Bytes, T)> {
-    let mut buffer = buffer.lock().unwrap_or_else(|e| e.into_inner());
-    buffer.resize(MAX_DATAGRAM, 0);
-    let (n, extra) = read(&mut buffer)?;
-    Ok((Bytes::copy_from_slice(&buffer[..n]), extra))
 }
 
 #[async_trait]
 impl Transport for UdpTransport {
     async fn send(&self, datagram: Bytes) -> io::Result<()> {
-        self.socket.send(&datagram).await.map(drop)
+        self.io
+            .send(self.peer, std::slice::from_ref(&datagram))
+            .await
     }
 
     async fn recv(&self) -> io::Result<Bytes> {
         loop {
-            self.socket.readable().await?;
-            match cut_datagram(&self.buffer, |buf| {
-                self.socket.try_recv(buf).map(|n| (n, ()))
-            }) {
-                Ok((datagram, ())) => return Ok(datagram),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                Err(e) => return Err(e),
+            if let Some(datagram) = lock(&self.pending).pop_front() {
+                return Ok(datagram);
             }
+            self.io
+                .recv(|_, datagram| lock(&self.pending).push_back(datagram))
+                .await?;
         }
+    }
+
+    async fn send_batch(&self, datagrams: &[Bytes]) -> io::Result<()> {
+        self.io.send(self.peer, datagrams).await
     }
 }
 

@@ -226,6 +226,13 @@ impl Transport for PeerTransport {
     async fn send_batch(&self, datagrams: &[Bytes]) -> io::Result<()> {
         self.socket.send(self.peer, datagrams).await
     }
+
+    async fn recv_batch(&self, datagrams: &mut Vec<Bytes>, max: usize) -> io::Result<()> {
+        match self.rx.lock().await.recv_many(datagrams, max.max(1)).await {
+            0 => Err(endpoint_dropped()),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// What a peer's receive gets once the endpoint's receive task is gone.

@@ -20,10 +20,11 @@ use tokio::sync::mpsc;
 /// sends; `recv` must be cancel-safe (the driver races it against its
 /// timer), as [`UdpSocket::recv`] and [`mpsc::Receiver::recv`] are.
 ///
-/// The driver sends packets in batches, through [`send_batch`](Self::send_batch);
-/// its provided form calls `send` once per packet, which is all a
-/// transport has to implement. One that can send several datagrams per
-/// system call (as [`UdpTransport`] does) overrides it.
+/// The driver moves packets in batches, through [`send_batch`](Self::send_batch)
+/// and [`recv_batch`](Self::recv_batch); their provided forms call `send`
+/// and `recv` once per packet, which is all a transport has to implement.
+/// One that can move several datagrams per system call (as
+/// [`UdpTransport`] does) overrides them.
 #[async_trait]
 pub trait Transport: Send + Sync + 'static {
     /// Sends one SCTP packet.
@@ -45,6 +46,17 @@ pub trait Transport: Send + Sync + 'static {
             }
         }
         result
+    }
+
+    /// Waits for the next SCTP packet and appends it to `datagrams`,
+    /// with those that arrived with it, `max` at most (at least one).
+    /// Cancel-safe, and errors are as [`recv`](Self::recv)'s: after an
+    /// error nothing was appended.
+    async fn recv_batch(&self, datagrams: &mut Vec<Bytes>, max: usize) -> io::Result<()> {
+        // One datagram, which `max` (at least one) always allows.
+        let _ = max;
+        datagrams.push(self.recv().await?);
+        Ok(())
     }
 }
 
@@ -131,6 +143,30 @@ impl Transport for UdpTransport {
     async fn send_batch(&self, datagrams: &[Bytes]) -> io::Result<()> {
         self.io.send(self.peer, datagrams).await
     }
+
+    async fn recv_batch(&self, datagrams: &mut Vec<Bytes>, max: usize) -> io::Result<()> {
+        let max = max.max(1);
+        {
+            let mut pending = lock(&self.pending);
+            let n = pending.len().min(max);
+            datagrams.extend(pending.drain(..n));
+            if n > 0 {
+                return Ok(());
+            }
+        }
+        let mut taken = 0;
+        self.io
+            .recv(|_, datagram| {
+                if taken < max {
+                    datagrams.push(datagram);
+                    taken += 1;
+                } else {
+                    lock(&self.pending).push_back(datagram);
+                }
+            })
+            .await
+            .map(drop)
+    }
 }
 
 /// One end of an in-memory datagram pair (see [`MemoryTransport::pair`]):
@@ -173,6 +209,18 @@ impl Transport for MemoryTransport {
             .await
             .recv()
             .await
-            .ok_or_else(|| io::Error::new(io::ErrorKind::BrokenPipe, "the other end was dropped"))
+            .ok_or_else(other_end_dropped)
     }
+
+    async fn recv_batch(&self, datagrams: &mut Vec<Bytes>, max: usize) -> io::Result<()> {
+        match self.rx.lock().await.recv_many(datagrams, max.max(1)).await {
+            0 => Err(other_end_dropped()),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// What a [`MemoryTransport`] receives once the other end is gone.
+fn other_end_dropped() -> io::Error {
+    io::Error::new(io::ErrorKind::BrokenPipe, "the other end was dropped")
 }

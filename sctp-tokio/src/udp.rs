@@ -9,7 +9,7 @@
 //! buffer into ordinary datagrams unless the receiving socket asked for
 //! GRO.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use quinn_udp::{RecvMeta, Transmit, UdpSocketState};
 use socket2::{Domain, Protocol, Socket, Type};
 use std::io::{self, IoSliceMut};
@@ -23,6 +23,14 @@ use tokio::net::UdpSocket;
 /// one IP packet's 64 KiB unless an administrator raised the interface's
 /// GRO limit, which [`BatchSocket::recv`] detects).
 pub(crate) const MAX_DATAGRAM: usize = 65_536;
+
+/// A receive buffer filled with at least this many bytes (a GRO batch of
+/// many datagrams) is handed up whole, its datagrams cut from it without
+/// a copy, and a fresh buffer takes its place; from one filled less they
+/// are copied out at their size. So a buffer kept alive by the datagrams
+/// the association holds is at least half theirs, not 64 KiB for one
+/// small datagram.
+const SHARE_MIN: usize = MAX_DATAGRAM / 2;
 
 /// The most bytes one GSO send carries: the datagrams travel as one IP
 /// packet until segmented, so their sum must fit its 16-bit length with
@@ -53,10 +61,9 @@ pub(crate) fn bind_udp(addr: SocketAddr) -> io::Result<UdpSocket> {
 pub(crate) struct BatchSocket {
     socket: UdpSocket,
     state: UdpSocketState,
-    /// `slots` receive buffers of [`MAX_DATAGRAM`] bytes, end to end;
-    /// locked only while the socket is read, never across an await.
-    recv_buf: Mutex<Vec<u8>>,
-    slots: usize,
+    /// Receive buffers of [`MAX_DATAGRAM`] bytes each; locked only while
+    /// the socket is read, never across an await.
+    recv_bufs: Mutex<Vec<BytesMut>>,
     /// Where a GSO run is put together; taken out while a send waits, so
     /// no lock is held across the await.
     send_buf: Mutex<Vec<u8>>,
@@ -83,8 +90,7 @@ impl BatchSocket {
         Ok(BatchSocket {
             socket,
             state,
-            recv_buf: Mutex::new(vec![0; slots * MAX_DATAGRAM]),
-            slots,
+            recv_bufs: Mutex::new((0..slots).map(|_| BytesMut::zeroed(MAX_DATAGRAM)).collect()),
             send_buf: Mutex::new(Vec::new()),
         })
     }
@@ -149,33 +155,41 @@ impl BatchSocket {
     }
 
     fn try_recv(&self, deliver: &mut impl FnMut(SocketAddr, Bytes)) -> io::Result<usize> {
-        let mut buf = lock(&self.recv_buf);
-        let mut slices: Vec<IoSliceMut<'_>> =
-            buf.chunks_mut(MAX_DATAGRAM).map(IoSliceMut::new).collect();
+        let mut bufs = lock(&self.recv_bufs);
         let mut meta = [RecvMeta::default(); quinn_udp::BATCH_SIZE];
-        let n = self
-            .state
-            .recv((&self.socket).into(), &mut slices, &mut meta[..self.slots])?;
+        let n = {
+            let mut slices: Vec<IoSliceMut<'_>> =
+                bufs.iter_mut().map(|buf| IoSliceMut::new(buf)).collect();
+            let meta = &mut meta[..slices.len()];
+            self.state.recv((&self.socket).into(), &mut slices, meta)?
+        };
         let mut delivered = 0;
-        for (meta, slice) in meta.iter().zip(&slices).take(n) {
-            let data = &slice[..meta.len.min(slice.len())];
+        for (meta, buf) in meta.iter().zip(bufs.iter_mut()).take(n) {
+            let len = meta.len.min(MAX_DATAGRAM);
             let stride = if meta.stride == 0 {
-                data.len().max(1)
+                len.max(1)
             } else {
                 meta.stride
             };
-            let mut datagrams = data.chunks(stride);
             // A buffer filled to the brim was truncated (a GRO batch
             // beyond 64 KiB): its last datagram is incomplete.
-            let whole = if data.len() == MAX_DATAGRAM {
-                datagrams.len() - 1
+            let count = len.div_ceil(stride) - usize::from(len == MAX_DATAGRAM);
+            let bounds = (0..count).map(|i| (i * stride, (i * stride + stride).min(len)));
+            if len >= SHARE_MIN {
+                // A GRO batch: the datagrams are cut from the buffer
+                // without a copy, and a fresh buffer takes its place.
+                let filled = std::mem::replace(buf, BytesMut::zeroed(MAX_DATAGRAM))
+                    .split_to(len)
+                    .freeze();
+                for (start, end) in bounds {
+                    deliver(meta.addr, filled.slice(start..end));
+                }
             } else {
-                datagrams.len()
-            };
-            for datagram in datagrams.by_ref().take(whole) {
-                deliver(meta.addr, Bytes::copy_from_slice(datagram));
-                delivered += 1;
+                for (start, end) in bounds {
+                    deliver(meta.addr, Bytes::copy_from_slice(&buf[start..end]));
+                }
             }
+            delivered += count;
         }
         Ok(delivered)
     }

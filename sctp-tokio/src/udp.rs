@@ -12,6 +12,7 @@
 use bytes::{Bytes, BytesMut};
 use quinn_udp::{RecvMeta, Transmit, UdpSocketState};
 use socket2::{Domain, Protocol, Socket, Type};
+use std::collections::VecDeque;
 use std::io::{self, IoSliceMut};
 use std::net::SocketAddr;
 use std::sync::{Mutex, MutexGuard};
@@ -61,12 +62,47 @@ pub(crate) fn bind_udp(addr: SocketAddr) -> io::Result<UdpSocket> {
 pub(crate) struct BatchSocket {
     socket: UdpSocket,
     state: UdpSocketState,
-    /// Receive buffers of [`MAX_DATAGRAM`] bytes each; locked only while
-    /// the socket is read, never across an await.
-    recv_bufs: Mutex<Vec<BytesMut>>,
+    /// Locked only while the socket is read, never across an await.
+    recv_bufs: Mutex<RecvBuffers>,
     /// Where a GSO run is put together; taken out while a send waits, so
     /// no lock is held across the await.
     send_buf: Mutex<Vec<u8>>,
+}
+
+/// The buffers a [`BatchSocket`] receives into.
+#[derive(Debug)]
+struct RecvBuffers {
+    /// [`MAX_DATAGRAM`] bytes each.
+    slots: Vec<BytesMut>,
+    /// The buffers handed up whole (GRO batches), oldest first, as many as
+    /// there are slots: once the association has let go of all of the
+    /// oldest one's datagrams, that buffer takes the place of the next
+    /// one handed up, and only the end the batch did not fill is zeroed
+    /// again.
+    lent: VecDeque<Bytes>,
+}
+
+impl RecvBuffers {
+    /// A buffer to take the place of one handed up: the oldest lent one
+    /// if it is free again, else a new one.
+    fn replacement(&mut self) -> BytesMut {
+        if self.lent.front().is_some_and(Bytes::is_unique) {
+            if let Some(Ok(mut buf)) = self.lent.pop_front().map(Bytes::try_into_mut) {
+                buf.resize(MAX_DATAGRAM, 0);
+                return buf;
+            }
+        }
+        BytesMut::zeroed(MAX_DATAGRAM)
+    }
+
+    /// Keeps `batch`, just handed up, to use its buffer again later.
+    fn lend(&mut self, batch: Bytes) {
+        if self.lent.len() >= self.slots.len() {
+            // Still held, or free and let go of now.
+            self.lent.pop_front();
+        }
+        self.lent.push_back(batch);
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -90,7 +126,10 @@ impl BatchSocket {
         Ok(BatchSocket {
             socket,
             state,
-            recv_bufs: Mutex::new((0..slots).map(|_| BytesMut::zeroed(MAX_DATAGRAM)).collect()),
+            recv_bufs: Mutex::new(RecvBuffers {
+                slots: (0..slots).map(|_| BytesMut::zeroed(MAX_DATAGRAM)).collect(),
+                lent: VecDeque::new(),
+            }),
             send_buf: Mutex::new(Vec::new()),
         })
     }
@@ -156,15 +195,19 @@ impl BatchSocket {
 
     fn try_recv(&self, deliver: &mut impl FnMut(SocketAddr, Bytes)) -> io::Result<usize> {
         let mut bufs = lock(&self.recv_bufs);
+        let bufs = &mut *bufs;
         let mut meta = [RecvMeta::default(); quinn_udp::BATCH_SIZE];
         let n = {
-            let mut slices: Vec<IoSliceMut<'_>> =
-                bufs.iter_mut().map(|buf| IoSliceMut::new(buf)).collect();
+            let mut slices: Vec<IoSliceMut<'_>> = bufs
+                .slots
+                .iter_mut()
+                .map(|buf| IoSliceMut::new(buf))
+                .collect();
             let meta = &mut meta[..slices.len()];
             self.state.recv((&self.socket).into(), &mut slices, meta)?
         };
         let mut delivered = 0;
-        for (meta, buf) in meta.iter().zip(bufs.iter_mut()).take(n) {
+        for (meta, slot) in meta.iter().zip(0..n) {
             let len = meta.len.min(MAX_DATAGRAM);
             let stride = if meta.stride == 0 {
                 len.max(1)
@@ -177,14 +220,17 @@ impl BatchSocket {
             let bounds = (0..count).map(|i| (i * stride, (i * stride + stride).min(len)));
             if len >= SHARE_MIN {
                 // A GRO batch: the datagrams are cut from the buffer
-                // without a copy, and a fresh buffer takes its place.
-                let filled = std::mem::replace(buf, BytesMut::zeroed(MAX_DATAGRAM))
-                    .split_to(len)
-                    .freeze();
+                // without a copy, and another buffer takes its place.
+                let replacement = bufs.replacement();
+                let mut filled = std::mem::replace(&mut bufs.slots[slot], replacement);
+                filled.truncate(len);
+                let filled = filled.freeze();
                 for (start, end) in bounds {
                     deliver(meta.addr, filled.slice(start..end));
                 }
+                bufs.lend(filled);
             } else {
+                let buf = &bufs.slots[slot];
                 for (start, end) in bounds {
                     deliver(meta.addr, Bytes::copy_from_slice(&buf[start..end]));
                 }

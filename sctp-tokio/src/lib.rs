@@ -8,7 +8,9 @@
 //! - [`Transport`]: the datagram seam. [`UdpTransport`] is a connected UDP
 //!   socket carrying SCTP packets as UDP payloads (RFC 6951), the form
 //!   pion/sctp and usrsctp use; [`MemoryTransport`] is an in-memory pair
-//!   for tests; a DTLS connection fits the same trait (RFC 8261).
+//!   for tests; a DTLS connection fits the same trait (RFC 8261). The
+//!   driver moves packets in batches; over UDP a batch takes one system
+//!   call each way where the system allows (GSO, GRO, `recvmmsg`).
 //! - [`Association`]: [`client`](Association::client) /
 //!   [`server`](Association::server) wait until established;
 //!   [`open_stream`](Association::open_stream),

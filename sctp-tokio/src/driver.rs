@@ -295,16 +295,14 @@ pub(crate) fn spawn(
     handle
 }
 
-/// The input of one step.
-enum Input {
-    /// Nothing: a wake-up from the API or the first step.
-    None,
-    Datagram(Bytes),
-}
+/// The most datagrams one step takes in: enough for a GRO batch or a
+/// full receive from the socket, few enough that timers and API calls
+/// are not kept waiting behind a flood.
+const RECV_BATCH: usize = 256;
 
 async fn drive(shared: Arc<Shared>, transport: Arc<dyn Transport>) {
     let mut outgoing: Vec<Bytes> = Vec::new();
-    let mut input = Input::None;
+    let mut incoming: Vec<Bytes> = Vec::new();
     let mut receiving = true;
     let sleep = tokio::time::sleep(std::time::Duration::ZERO);
     tokio::pin!(sleep);
@@ -316,7 +314,7 @@ async fn drive(shared: Arc<Shared>, transport: Arc<dyn Transport>) {
             let mut inner = shared.lock();
             let (deadline, closed) = step(
                 &mut inner,
-                std::mem::replace(&mut input, Input::None),
+                &mut incoming,
                 &mut outgoing,
                 &mut callbacks,
                 shared.receive_limit,
@@ -331,11 +329,12 @@ async fn drive(shared: Arc<Shared>, transport: Arc<dyn Transport>) {
             let due = std::mem::take(&mut callbacks);
             tokio::spawn(async move { due.iter().for_each(|callback| callback()) });
         }
-        for datagram in outgoing.drain(..) {
-            if let Err(e) = transport.send(datagram).await {
+        if !outgoing.is_empty() {
+            if let Err(e) = transport.send_batch(&outgoing).await {
                 // A lost datagram, as on any network; SCTP retransmits.
                 debug!(%e, "send failed");
             }
+            outgoing.clear();
         }
         if closed && linger_until.is_none() {
             let linger = {
@@ -363,8 +362,8 @@ async fn drive(shared: Arc<Shared>, transport: Arc<dyn Transport>) {
             armed = deadline;
         }
         tokio::select! {
-            received = transport.recv(), if receiving => match received {
-                Ok(datagram) => input = Input::Datagram(datagram),
+            received = transport.recv_batch(&mut incoming, RECV_BATCH), if receiving => match received {
+                Ok(()) => {}
                 Err(e) if is_transient(&e) => trace!(%e, "receive error passed over"),
                 Err(e) => {
                     debug!(%e, "transport closed: receiving no more");
@@ -404,19 +403,21 @@ fn is_transient(e: &io::Error) -> bool {
     )
 }
 
-/// One step under the lock: input in, due timers run, packets and events
-/// out, received messages into the stream queues, user callbacks due into
-/// `callbacks`. Returns the next deadline and whether the association has
-/// closed.
+/// One step under the lock: the `incoming` datagrams in (the core builds
+/// the packets each calls for as it handles it, so a batch is answered as
+/// its packets one by one would be: RFC 9260 §6.2's SACK for every second
+/// packet), due timers run, packets and events out, received messages
+/// into the stream queues, user callbacks due into `callbacks`. Returns
+/// the next deadline and whether the association has closed.
 fn step(
     inner: &mut Inner,
-    input: Input,
+    incoming: &mut Vec<Bytes>,
     outgoing: &mut Vec<Bytes>,
     callbacks: &mut Vec<Callback>,
     receive_limit: usize,
 ) -> (Option<Instant>, bool) {
     let now = now();
-    if let Input::Datagram(datagram) = input {
+    for datagram in incoming.drain(..) {
         inner.assoc.handle_datagram(now, datagram);
     }
     if inner.assoc.poll_timeout().is_some_and(|at| at <= now) {

@@ -8,7 +8,9 @@
 //! - [`Transport`]: the datagram seam. [`UdpTransport`] is a connected UDP
 //!   socket carrying SCTP packets as UDP payloads (RFC 6951), the form
 //!   pion/sctp and usrsctp use; [`MemoryTransport`] is an in-memory pair
-//!   for tests; a DTLS connection fits the same trait (RFC 8261).
+//!   for tests; a DTLS connection fits the same trait (RFC 8261). The
+//!   driver moves packets in batches; over UDP a batch takes one system
+//!   call each way where the system allows (GSO, GRO, `recvmmsg`).
 //! - [`Association`]: [`client`](Association::client) /
 //!   [`server`](Association::server) wait until established;
 //!   [`open_stream`](Association::open_stream),
@@ -105,6 +107,7 @@ mod random;
 mod snap;
 mod stream;
 mod transport;
+mod udp;
 
 pub use association::Association;
 pub use endpoint::Endpoint;
@@ -117,4 +120,5 @@ pub use sctp_core::{CloseReason, Config, Scheduler, Stats, TransferStats};
 pub use sctp_wire::{ErrorCause, Ppid, ReconfigResult};
 pub use snap::Snap;
 pub use stream::{ReliabilityType, Stream, StreamIo};
-pub use transport::{MemoryTransport, Transport, UdpTransport, SOCKET_BUFFER};
+pub use transport::{MemoryTransport, Transport, UdpTransport};
+pub use udp::SOCKET_BUFFER;

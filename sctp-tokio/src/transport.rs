@@ -4,24 +4,27 @@
 //! and usrsctp use); a DTLS connection does it for WebRTC (RFC 8261); an
 //! in-memory pair does it for tests.
 
+use crate::udp::BatchSocket;
 use async_trait::async_trait;
-use bytes::{Bytes, BytesMut};
-use socket2::{Domain, Protocol, Socket, Type};
+use bytes::Bytes;
+use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
-
-/// The largest datagram a transport hands up: an SCTP packet cannot be
-/// larger than a UDP payload.
-pub(crate) const MAX_DATAGRAM: usize = 65_536;
 
 /// A datagram transport carrying SCTP packets to and from one peer.
 ///
 /// Both methods take `&self` so the driver can wait for a datagram while it
 /// sends; `recv` must be cancel-safe (the driver races it against its
 /// timer), as [`UdpSocket::recv`] and [`mpsc::Receiver::recv`] are.
+///
+/// The driver moves packets in batches, through [`send_batch`](Self::send_batch)
+/// and [`recv_batch`](Self::recv_batch); their provided forms call `send`
+/// and `recv` once per packet, which is all a transport has to implement.
+/// One that can move several datagrams per system call (as
+/// [`UdpTransport`] does) overrides them.
 #[async_trait]
 pub trait Transport: Send + Sync + 'static {
     /// Sends one SCTP packet.
@@ -32,95 +35,137 @@ pub trait Transport: Send + Sync + 'static {
     /// [`io::ErrorKind::ConnectionReset`] (an ICMP error on UDP) is
     /// passed over; any other error stops reception for good.
     async fn recv(&self) -> io::Result<Bytes>;
+
+    /// Sends these SCTP packets in order. Each is tried even if one
+    /// fails; the first error is returned.
+    async fn send_batch(&self, datagrams: &[Bytes]) -> io::Result<()> {
+        let mut result = Ok(());
+        for datagram in datagrams {
+            if let Err(e) = self.send(datagram.clone()).await {
+                result = result.and(Err(e));
+            }
+        }
+        result
+    }
+
+    /// Waits for the next SCTP packet and appends it to `datagrams`,
+    /// with those that arrived with it, `max` at most (at least one).
+    /// Cancel-safe, and errors are as [`recv`](Self::recv)'s: after an
+    /// error nothing was appended.
+    async fn recv_batch(&self, datagrams: &mut Vec<Bytes>, max: usize) -> io::Result<()> {
+        // One datagram, which `max` (at least one) always allows.
+        let _ = max;
+        datagrams.push(self.recv().await?);
+        Ok(())
+    }
 }
+
+/// Receive buffers of a [`UdpTransport`]: four datagrams per system
+/// call from a peer that sends them one by one, four GRO batches from
+/// one that uses GSO.
+const UDP_TRANSPORT_SLOTS: usize = 4;
 
 /// A connected [`UdpSocket`] as a [`Transport`]: each UDP payload is one
 /// SCTP packet (RFC 6951 §5, without the port tracking of §5.4: the
 /// socket is connected to one peer).
+///
+/// Where the system allows (Linux), it sends runs of equal-sized packets
+/// with one system call (GSO) and receives many per call (GRO,
+/// `recvmmsg`); see [`UdpTransport::new`] for what that sets on the
+/// socket.
 #[derive(Debug)]
 pub struct UdpTransport {
-    socket: UdpSocket,
-    /// Received datagrams are cut from this buffer, so one allocation
-    /// serves many of them; held only while the socket is read, never
-    /// across an await.
-    buffer: Mutex<BytesMut>,
+    io: BatchSocket,
+    peer: SocketAddr,
+    /// Datagrams read from the socket beyond those asked for (a GRO
+    /// batch holds many): the next receive returns them first. At most
+    /// what one read brings; locked only briefly, never across an await.
+    pending: Mutex<VecDeque<Bytes>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl UdpTransport {
-    /// Wraps `socket`, which must already be connected to the peer.
-    pub fn new(socket: UdpSocket) -> Self {
-        UdpTransport {
-            socket,
-            buffer: Mutex::new(BytesMut::new()),
-        }
+    /// Wraps `socket`, which must already be connected to the peer; fails
+    /// if it is not.
+    ///
+    /// On Linux the socket is set up for batched I/O (by quinn-udp, as
+    /// quinn does): GRO, so that runs of datagrams arrive as one; the
+    /// destination address, TOS and kernel timestamp of each received
+    /// packet; and no IP fragmentation (`IP_PMTUDISC_PROBE`: the
+    /// don't-fragment bit set, and a packet larger than the path's MTU is
+    /// lost rather than fragmented, so `Config::mtu` must fit the path,
+    /// as its default does).
+    pub fn new(socket: UdpSocket) -> io::Result<Self> {
+        let peer = socket.peer_addr()?;
+        Ok(UdpTransport {
+            io: BatchSocket::new(socket, UDP_TRANSPORT_SLOTS)?,
+            peer,
+            pending: Mutex::new(VecDeque::new()),
+        })
     }
 
-    /// Binds a UDP socket to `local` with [`SOCKET_BUFFER`]-byte socket
-    /// buffers and connects it to `peer`.
+    /// Binds a UDP socket to `local` with [`SOCKET_BUFFER`](crate::SOCKET_BUFFER)-byte
+    /// socket buffers and connects it to `peer`.
     pub async fn connect(local: SocketAddr, peer: SocketAddr) -> io::Result<Self> {
-        let socket = bind_udp(local)?;
+        let socket = crate::udp::bind_udp(local)?;
         socket.connect(peer).await?;
-        Ok(UdpTransport::new(socket))
+        UdpTransport::new(socket)
     }
 
     /// The socket underneath.
     pub fn socket(&self) -> &UdpSocket {
-        &self.socket
+        self.io.socket()
     }
-}
-
-/// The socket buffer size asked for by [`UdpTransport::connect`] and
-/// [`Endpoint::bind`](crate::Endpoint::bind), in each direction (the
-/// kernel may give less: Linux caps it at `net.core.rmem_max` and
-/// `wmem_max`). The default, about 208 KiB on Linux, overflows when a
-/// sender's window outruns the receiving task for a moment.
-pub const SOCKET_BUFFER: usize = 4 * 1024 * 1024;
-
-/// A non-blocking UDP socket bound to `addr`, with [`SOCKET_BUFFER`]-byte
-/// buffers if the kernel allows.
-pub(crate) fn bind_udp(addr: SocketAddr) -> io::Result<UdpSocket> {
-    let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
-    // Best effort: a smaller buffer still works, it only drops more.
-    let _ = socket.set_recv_buffer_size(SOCKET_BUFFER);
-    let _ = socket.set_send_buffer_size(SOCKET_BUFFER);
-    socket.set_nonblocking(true)?;
-    socket.bind(&addr.into())?;
-    UdpSocket::from_std(socket.into())
-}
-
-/// Reads one datagram from `socket` into the spare capacity of `buffer`
-/// and cuts it off as its own [`Bytes`]; `Err(WouldBlock)` when none
-/// waits. `read` is the socket call (`try_recv_buf` or
-/// `try_recv_buf_from`), returning the length and what else it learnt.
-pub(crate) fn cut_datagram<T>(
-    buffer: &Mutex<BytesMut>,
-    read: impl FnOnce(&mut BytesMut) -> io::Result<(usize, T)>,
-) -> io::Result<(Bytes, T)> {
-    let mut buffer = buffer.lock().unwrap_or_else(|e| e.into_inner());
-    // Reserve room for the largest datagram; the allocation is reused
-    // until the datagrams cut from it are all dropped.
-    buffer.reserve(MAX_DATAGRAM);
-    let (n, extra) = read(&mut buffer)?;
-    Ok((buffer.split_to(n).freeze(), extra))
 }
 
 #[async_trait]
 impl Transport for UdpTransport {
     async fn send(&self, datagram: Bytes) -> io::Result<()> {
-        self.socket.send(&datagram).await.map(drop)
+        self.io
+            .send(self.peer, std::slice::from_ref(&datagram))
+            .await
     }
 
     async fn recv(&self) -> io::Result<Bytes> {
         loop {
-            self.socket.readable().await?;
-            match cut_datagram(&self.buffer, |buf| {
-                self.socket.try_recv_buf(buf).map(|n| (n, ()))
-            }) {
-                Ok((datagram, ())) => return Ok(datagram),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                Err(e) => return Err(e),
+            if let Some(datagram) = lock(&self.pending).pop_front() {
+                return Ok(datagram);
+            }
+            self.io
+                .recv(|_, datagram| lock(&self.pending).push_back(datagram))
+                .await?;
+        }
+    }
+
+    async fn send_batch(&self, datagrams: &[Bytes]) -> io::Result<()> {
+        self.io.send(self.peer, datagrams).await
+    }
+
+    async fn recv_batch(&self, datagrams: &mut Vec<Bytes>, max: usize) -> io::Result<()> {
+        let max = max.max(1);
+        {
+            let mut pending = lock(&self.pending);
+            let n = pending.len().min(max);
+            datagrams.extend(pending.drain(..n));
+            if n > 0 {
+                return Ok(());
             }
         }
+        let mut taken = 0;
+        self.io
+            .recv(|_, datagram| {
+                if taken < max {
+                    datagrams.push(datagram);
+                    taken += 1;
+                } else {
+                    lock(&self.pending).push_back(datagram);
+                }
+            })
+            .await
+            .map(drop)
     }
 }
 
@@ -164,6 +209,18 @@ impl Transport for MemoryTransport {
             .await
             .recv()
             .await
-            .ok_or_else(|| io::Error::new(io::ErrorKind::BrokenPipe, "the other end was dropped"))
+            .ok_or_else(other_end_dropped)
     }
+
+    async fn recv_batch(&self, datagrams: &mut Vec<Bytes>, max: usize) -> io::Result<()> {
+        match self.rx.lock().await.recv_many(datagrams, max.max(1)).await {
+            0 => Err(other_end_dropped()),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// What a [`MemoryTransport`] receives once the other end is gone.
+fn other_end_dropped() -> io::Error {
+    io::Error::new(io::ErrorKind::BrokenPipe, "the other end was dropped")
 }

@@ -7,6 +7,7 @@
 use crate::interop::{free_port, Server};
 use crate::util::{self, Result};
 use std::net::UdpSocket;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -22,12 +23,13 @@ const UDP_QUIET: Duration = Duration::from_millis(300);
 const SCTP_BYTES: u64 = 256 << 20;
 /// sctp-perf's message size.
 const MESSAGE: usize = 64 << 10;
-/// Runs of each, alternating, so the machine's noise falls on both.
+/// Runs of each by default, alternating, so the machine's noise falls on
+/// all.
 const RUNS: usize = 3;
 
 pub(crate) fn run(args: &[String]) -> Result {
     match args {
-        [part] if part == "udp" => udp(),
+        [part, rest @ ..] if part == "udp" => udp(&UdpArgs::parse(rest)?),
         [part] if part == "idle" => {
             util::run(util::cargo().args([
                 "build",
@@ -55,11 +57,55 @@ pub(crate) fn run(args: &[String]) -> Result {
     }
 }
 
+/// `cargo xtask bench udp [--against PATH] [--runs N]`.
+struct UdpArgs {
+    /// Another sctp-perf binary (say, one built before a change) measured
+    /// in turn with this one, so that both see the same machine.
+    against: Option<PathBuf>,
+    runs: usize,
+}
+
+impl UdpArgs {
+    fn parse(args: &[String]) -> Result<UdpArgs> {
+        let mut parsed = UdpArgs {
+            against: None,
+            runs: RUNS,
+        };
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
+            match arg.as_str() {
+                "--against" => parsed.against = Some(PathBuf::from(value()?)),
+                "--runs" => {
+                    parsed.runs = value()?
+                        .parse()
+                        .ok()
+                        .filter(|&n| n > 0)
+                        .ok_or("--runs needs a positive number")?;
+                }
+                _ => {
+                    return Err(format!(
+                        "bench udp: unknown argument {arg:?} (expected --against PATH, --runs N)"
+                    )
+                    .into())
+                }
+            }
+        }
+        Ok(parsed)
+    }
+}
+
 /// sctp-perf (release) sends 64 KiB messages one way to its server, and
-/// in turn a bare UDP pair sends 1200-byte datagrams one way; prints the
-/// throughput of each in MB/s (10^6 bytes of payload per second) and
-/// their ratio, medians of [`RUNS`] runs each.
-fn udp() -> Result {
+/// in turn a bare UDP pair sends 1200-byte datagrams one way (and, with
+/// `--against`, the other sctp-perf binary does what this one does);
+/// prints the throughput of each in MB/s (10^6 bytes of payload per
+/// second), the CPU seconds the client and server processes used, and
+/// the ratios, medians of the runs.
+///
+/// On a busy machine the throughput follows the CPU share the processes
+/// get; their CPU time follows the work they do, and is the steadier
+/// figure for comparing two builds.
+fn udp(args: &UdpArgs) -> Result {
     util::run(util::cargo().args([
         "build",
         "--release",
@@ -69,36 +115,75 @@ fn udp() -> Result {
         "sctp-perf",
     ]))?;
     let perf = util::target_dir().join("release/sctp-perf");
-    let (mut bare, mut sctp) = (Vec::new(), Vec::new());
-    for run in 1..=RUNS {
+    let mut binaries = vec![("sctp-perf", perf)];
+    if let Some(against) = &args.against {
+        binaries.push(("baseline", against.clone()));
+    }
+    let mut bare = Vec::new();
+    let mut sctp: Vec<Vec<Perf>> = vec![Vec::new(); binaries.len()];
+    for run in 1..=args.runs {
         let udp = bare_udp()?;
         println!(
             "run {run}: bare UDP {:.1} MB/s ({} of {} datagrams arrived)",
             udp.mb_per_s, udp.received, udp.sent
         );
         bare.push(udp.mb_per_s);
-        let mb_per_s = sctp_perf(&perf)?;
-        println!("run {run}: sctp-perf {mb_per_s:.1} MB/s");
-        sctp.push(mb_per_s);
+        // Alternate which binary goes first, so that a drift in the
+        // machine's load does not always favour the same one.
+        let mut order: Vec<usize> = (0..binaries.len()).collect();
+        if run % 2 == 0 {
+            order.reverse();
+        }
+        for i in order {
+            let (name, exe) = &binaries[i];
+            let perf = sctp_perf(exe)?;
+            println!("run {run}: {name} {perf}");
+            sctp[i].push(perf);
+        }
     }
-    let (bare, sctp) = (median(&mut bare), median(&mut sctp));
+    let bare = median(&mut bare);
     util::banner("bench udp: one direction over loopback, medians");
-    let rows = [
-        (
-            format!("bare UDP, {DATAGRAM}-byte datagrams"),
-            format!("{bare:.1} MB/s"),
-        ),
-        (
-            "sctp-perf, 64 KiB messages, default MTU".to_owned(),
-            format!("{sctp:.1} MB/s"),
-        ),
-        (
-            "sctp-perf / bare UDP".to_owned(),
-            format!("{:.2}", sctp / bare),
-        ),
-    ];
+    let mut rows = vec![(
+        format!("bare UDP, {DATAGRAM}-byte datagrams"),
+        format!("{bare:.1} MB/s"),
+    )];
+    let mut medians = Vec::new();
+    for ((name, _), runs) in binaries.iter().zip(&mut sctp) {
+        let m = Perf::median(runs);
+        rows.push((
+            format!("{name}, 64 KiB messages, default MTU"),
+            format!("{:.1} MB/s", m.mb_per_s),
+        ));
+        rows.push((
+            format!("{name} / bare UDP"),
+            format!("{:.2}", m.mb_per_s / bare),
+        ));
+        rows.push((
+            format!("{name} CPU seconds, client / server"),
+            format!("{} / {}", seconds(m.client_cpu), seconds(m.server_cpu)),
+        ));
+        medians.push(m);
+    }
+    if let [this, baseline] = &medians[..] {
+        rows.push((
+            "sctp-perf / baseline, throughput".to_owned(),
+            format!("{:.2}", this.mb_per_s / baseline.mb_per_s),
+        ));
+        let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
+            _ => "-".to_owned(),
+        };
+        rows.push((
+            "sctp-perf / baseline, CPU client / server".to_owned(),
+            format!(
+                "{} / {}",
+                ratio(this.client_cpu, baseline.client_cpu),
+                ratio(this.server_cpu, baseline.server_cpu)
+            ),
+        ));
+    }
     for (what, value) in rows {
-        println!("{what:<48}{value:>12}");
+        println!("{what:<48}{value:>16}");
     }
     Ok(())
 }
@@ -106,6 +191,48 @@ fn udp() -> Result {
 fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
+}
+
+/// A CPU time for the table; `-` when the binary did not report it.
+fn seconds(value: Option<f64>) -> String {
+    value.map_or_else(|| "-".to_owned(), |s| format!("{s:.2}"))
+}
+
+/// What one sctp-perf run measured.
+#[derive(Clone, Copy)]
+struct Perf {
+    mb_per_s: f64,
+    /// CPU seconds of the client and server processes, as they report
+    /// them (`cpu_seconds`; older builds and other systems do not).
+    client_cpu: Option<f64>,
+    server_cpu: Option<f64>,
+}
+
+impl Perf {
+    /// The median of each figure on its own.
+    fn median(runs: &mut [Perf]) -> Perf {
+        let of = |f: fn(&Perf) -> Option<f64>| {
+            let mut values: Vec<f64> = runs.iter().filter_map(f).collect();
+            (!values.is_empty()).then(|| median(&mut values))
+        };
+        Perf {
+            mb_per_s: of(|p| Some(p.mb_per_s)).unwrap_or(0.0),
+            client_cpu: of(|p| p.client_cpu),
+            server_cpu: of(|p| p.server_cpu),
+        }
+    }
+}
+
+impl std::fmt::Display for Perf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:.1} MB/s, CPU seconds client {} server {}",
+            self.mb_per_s,
+            seconds(self.client_cpu),
+            seconds(self.server_cpu)
+        )
+    }
 }
 
 /// What one bare UDP run measured.
@@ -174,12 +301,13 @@ fn bare_udp() -> Result<BareUdp> {
     })
 }
 
-/// One sctp-perf run, client to server without echo: [`SCTP_BYTES`] in
-/// [`MESSAGE`]-byte messages; the client's bytes and seconds (handshake
-/// to graceful close) give the rate.
-fn sctp_perf(perf: &std::path::Path) -> Result<f64> {
+/// One sctp-perf run of `perf`, client to server without echo:
+/// [`SCTP_BYTES`] in [`MESSAGE`]-byte messages; the client's bytes and
+/// seconds (handshake to graceful close) give the rate, and each process
+/// its CPU time.
+fn sctp_perf(perf: &Path) -> Result<Perf> {
     let listen = format!("127.0.0.1:{}", free_port()?);
-    let _server = Server::start(Command::new(perf).args(["server", "--listen", &listen]))?;
+    let server = Server::start(Command::new(perf).args(["server", "--listen", &listen]))?;
     let out = util::output(Command::new(perf).args([
         "client",
         "--connect",
@@ -193,7 +321,18 @@ fn sctp_perf(perf: &std::path::Path) -> Result<f64> {
     ]))?;
     let seconds: f64 = json_field(&out, "seconds")?;
     let bytes: f64 = json_field(&out, "bytes")?;
-    Ok(bytes / seconds / 1e6)
+    // The server prints its line once the association has closed, which
+    // the client has waited for.
+    let mut server_cpu = None;
+    server.read_until(Duration::from_secs(5), |line| {
+        server_cpu = json_field(line, "cpu_seconds").ok();
+        Ok(line.contains("\"close\""))
+    })?;
+    Ok(Perf {
+        mb_per_s: bytes / seconds / 1e6,
+        client_cpu: json_field(&out, "cpu_seconds").ok(),
+        server_cpu,
+    })
 }
 
 /// The number after `"key":` in sctp-perf's one-line JSON.

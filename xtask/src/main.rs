@@ -6,7 +6,7 @@
 //! cargo xtask tshark   # Wireshark's verdict on the packets we encode
 //! cargo xtask demo     # decode the golden captures and sample packets
 //! cargo xtask bench    # the sctp-wire, sctp-core and sctp-sim benchmarks
-//! cargo xtask bench udp  # sctp-perf against bare UDP on loopback
+//! cargo xtask bench udp [--against PATH] [--runs N]  # sctp-perf against bare UDP on loopback
 //! cargo xtask bench idle # 10 000 idle associations within 100 MiB of RSS
 //! cargo xtask fuzz wire --seconds N   # cargo-fuzz on packet decoding
 //! cargo xtask sim      # the simulator's built-in scenarios (the main job)
@@ -60,7 +60,8 @@ enum Command {
         only: Option<String>,
     },
     /// Run the sctp-wire, sctp-core and sctp-sim benchmarks, passing extra
-    /// arguments through; `bench udp` compares sctp-perf with bare UDP,
+    /// arguments through; `bench udp [--against PATH] [--runs N]` compares
+    /// sctp-perf with bare UDP (and with another sctp-perf binary),
     /// `bench idle` measures 10 000 idle associations.
     Bench {
         /// `udp`, `idle`, or arguments for `cargo bench` (after `--`, for the bench harness).

@@ -324,9 +324,10 @@ async fn serve(association: Association, echo: bool, max_message: usize) {
     }
     let reason = association.closed().await;
     println!(
-        r#"{{"bytes":{bytes},"messages":{messages},"eof":{eof},"close":{:?},"interleaving":{}}}"#,
+        r#"{{"bytes":{bytes},"messages":{messages},"eof":{eof},"close":{:?},"interleaving":{}{}}}"#,
         reason.to_string(),
-        association.interleaving()
+        association.interleaving(),
+        cpu_field()
     );
 }
 
@@ -511,14 +512,37 @@ async fn client(args: &ClientArgs) -> Result<String, String> {
         received += &format!(r#","eof":{}"#, streams.len());
     }
     Ok(format!(
-        r#"{{"bytes":{},"messages":{},"seconds":{seconds:.6},"goodput_mbps":{:.3},"retransmissions":{},"srtt_ms":{srtt_ms:.3},"abandoned":{}{received},"interleaving":{}}}"#,
+        r#"{{"bytes":{},"messages":{},"seconds":{seconds:.6},"goodput_mbps":{:.3},"retransmissions":{},"srtt_ms":{srtt_ms:.3},"abandoned":{}{received},"interleaving":{}{}}}"#,
         args.bytes,
         messages.count,
         args.bytes as f64 * 8.0 / seconds / 1e6,
         stats.counters.retransmissions,
         stats.counters.messages_abandoned,
         association.interleaving(),
+        cpu_field(),
     ))
+}
+
+/// `,"cpu_seconds":S` with the CPU time this process has used, or nothing
+/// where it cannot be read.
+fn cpu_field() -> String {
+    cpu_seconds().map_or_else(String::new, |s| format!(r#","cpu_seconds":{s:.2}"#))
+}
+
+/// The user and system CPU time of this process (all its threads) so far,
+/// from `/proc/self/stat` (Linux; `None` elsewhere).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // After the command name in parentheses (which may hold spaces), the
+    // fields from the third on: utime and stime are the 14th and 15th.
+    let mut fields = stat
+        .get(stat.rfind(')')? + 1..)?
+        .split_whitespace()
+        .skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    // In clock ticks of USER_HZ, which Linux fixes at 100 for user space.
+    Some((utime + stime) as f64 / 100.0)
 }
 
 /// Reads the echoes on one stream and checks each against what was sent:

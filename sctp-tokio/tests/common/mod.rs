@@ -25,7 +25,7 @@ pub async fn udp_pair() -> (UdpTransport, UdpTransport) {
     let b = tokio::net::UdpSocket::bind(any).await.unwrap();
     a.connect(b.local_addr().unwrap()).await.unwrap();
     b.connect(a.local_addr().unwrap()).await.unwrap();
-    (UdpTransport::new(a), UdpTransport::new(b))
+    (UdpTransport::new(a).unwrap(), UdpTransport::new(b).unwrap())
 }
 
 /// A client and a server association over a UDP pair, both established.

@@ -190,6 +190,27 @@ struct Peer {
     idata: bool,
 }
 
+impl Peer {
+    /// The peer as its INIT or INIT ACK describes it, with the stream
+    /// counts negotiated against `config` (RFC 9260 §5.1.1: each side
+    /// sends on at most as many streams as the other accepts).
+    fn from_init(init: &Init, config: &Config) -> Peer {
+        Peer {
+            tag: init.initiate_tag,
+            initial_tsn: init.initial_tsn.0,
+            a_rwnd: init.a_rwnd,
+            streams: (
+                config.outbound_streams.min(init.inbound_streams),
+                config.inbound_streams.min(init.outbound_streams),
+            ),
+            zero_checksum: announces_zero_checksum(&init.params),
+            reconfig: announces_reconfig(&init.params),
+            pr_sctp: announces_pr_sctp(&init.params),
+            idata: announces_idata(&init.params),
+        }
+    }
+}
+
 enum Phase {
     Closed,
     CookieWait { init: Init },
@@ -901,21 +922,7 @@ impl Association {
             Param::StateCookie(c) => Some(c.clone()),
             _ => None,
         });
-        let peer = Peer {
-            tag: init_ack.initiate_tag,
-            initial_tsn: init_ack.initial_tsn.0,
-            a_rwnd: init_ack.a_rwnd,
-            // RFC 9260 §5.1.1: each side sends on at most as many streams
-            // as the other accepts.
-            streams: (
-                self.config.outbound_streams.min(init_ack.inbound_streams),
-                self.config.inbound_streams.min(init_ack.outbound_streams),
-            ),
-            zero_checksum: announces_zero_checksum(&init_ack.params),
-            reconfig: announces_reconfig(&init_ack.params),
-            pr_sctp: announces_pr_sctp(&init_ack.params),
-            idata: announces_idata(&init_ack.params),
-        };
+        let peer = Peer::from_init(&init_ack, &self.config);
         let Some(cookie) = cookie else {
             // RFC 9260 §5.1 B, §3.3.10.2: an INIT ACK without a State
             // Cookie is answered with an ABORT naming the missing parameter.

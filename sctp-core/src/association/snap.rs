@@ -11,10 +11,7 @@
 //! tags, initial TSNs, stream counts and extensions of the two INITs are
 //! negotiated as RFC 9260 §5.1 does.
 
-use super::{
-    announces_idata, announces_pr_sctp, announces_reconfig, announces_zero_checksum,
-    supported_extensions, transfer, Association, Event, Peer, Phase, Role,
-};
+use super::{supported_extensions, transfer, Association, Event, Peer, Phase, Role};
 use crate::config::Config;
 use crate::random::{any_u32, nonzero_u32, RandomSource};
 use bytes::Bytes;
@@ -105,21 +102,7 @@ impl Association {
         }
         let span = self.span.clone();
         let _entered = span.enter();
-        let peer = Peer {
-            tag: init.initiate_tag,
-            initial_tsn: init.initial_tsn.0,
-            a_rwnd: init.a_rwnd,
-            // RFC 9260 §5.1.1: each side sends on at most as many streams
-            // as the other accepts.
-            streams: (
-                self.config.outbound_streams.min(init.inbound_streams),
-                self.config.inbound_streams.min(init.outbound_streams),
-            ),
-            zero_checksum: announces_zero_checksum(&init.params),
-            reconfig: announces_reconfig(&init.params),
-            pr_sctp: announces_pr_sctp(&init.params),
-            idata: announces_idata(&init.params),
-        };
+        let peer = Peer::from_init(&init, &self.config);
         self.peer = Some(peer);
         self.snap_pending = false;
         self.phase = Phase::Established;

@@ -746,16 +746,9 @@ impl Association {
         stream: u16,
         bytes: usize,
     ) -> Result<(), SendError> {
-        let Some(t) = self.transfer.as_mut() else {
-            return Err(SendError::NotEstablished);
-        };
-        if stream >= t.outbound_streams {
-            return Err(SendError::InvalidStream {
-                stream,
-                outbound: t.outbound_streams,
-            });
-        }
-        t.buffers.set_threshold(StreamId(stream), bytes);
+        self.outbound_stream(stream)?
+            .buffers
+            .set_threshold(StreamId(stream), bytes);
         Ok(())
     }
 
@@ -766,6 +759,15 @@ impl Association {
     ///
     /// [`Scheduler::WeightedFair`]: crate::Scheduler::WeightedFair
     pub fn set_stream_weight(&mut self, stream: u16, weight: NonZeroU16) -> Result<(), SendError> {
+        self.outbound_stream(stream)?
+            .send
+            .set_weight(StreamId(stream), weight);
+        Ok(())
+    }
+
+    /// The transfer state, for a setting of outbound `stream`: refused
+    /// before the handshake and past the negotiated streams.
+    fn outbound_stream(&mut self, stream: u16) -> Result<&mut Transfer, SendError> {
         let Some(t) = self.transfer.as_mut() else {
             return Err(SendError::NotEstablished);
         };
@@ -775,8 +777,7 @@ impl Association {
                 outbound: t.outbound_streams,
             });
         }
-        t.send.set_weight(StreamId(stream), weight);
-        Ok(())
+        Ok(t)
     }
 
     /// The weight of `stream` (see [`set_stream_weight`](Self::set_stream_weight)).

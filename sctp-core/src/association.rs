@@ -363,23 +363,29 @@ impl Association {
         let mut a = Self::new(config, Role::Client, now, random);
         let span = a.span.clone();
         let _entered = span.enter();
-        a.my_tag = nonzero_u32(a.random.as_mut());
-        a.span.record("tag", a.my_tag);
-        a.my_initial_tsn = any_u32(a.random.as_mut());
-        let init = Init {
-            initiate_tag: a.my_tag,
-            a_rwnd: a.config.max_receive_buffer,
-            outbound_streams: a.config.outbound_streams,
-            inbound_streams: a.config.inbound_streams,
-            initial_tsn: Tsn(a.my_initial_tsn),
-            params: supported_extensions(&a.config),
-        };
+        let init = a.own_init();
         // RFC 9260 §8.5.1: the packet carrying INIT has verification tag 0.
         a.send_packet(0, &[Chunk::Init(init.clone())]);
         a.t1.start(now);
         a.phase = Phase::CookieWait { init };
         debug!(tag = a.my_tag, "INIT sent, COOKIE-WAIT");
         a
+    }
+
+    /// Draws our verification tag and initial TSN (RFC 9260 §5.3.1) and
+    /// returns the INIT announcing them with our streams and extensions.
+    fn own_init(&mut self) -> Init {
+        self.my_tag = nonzero_u32(self.random.as_mut());
+        self.span.record("tag", self.my_tag);
+        self.my_initial_tsn = any_u32(self.random.as_mut());
+        Init {
+            initiate_tag: self.my_tag,
+            a_rwnd: self.config.max_receive_buffer,
+            outbound_streams: self.config.outbound_streams,
+            inbound_streams: self.config.inbound_streams,
+            initial_tsn: Tsn(self.my_initial_tsn),
+            params: supported_extensions(&self.config),
+        }
     }
 
     /// A server association, waiting for an INIT. It answers INITs

@@ -5,13 +5,11 @@
 mod common;
 
 use bytes::Bytes;
-use common::{chunks_of, packet, Pair, Side};
+use common::{packet, record_a, Pair, Side};
 use sctp_core::{CloseReason, Config, Event, Reliability, Scheduler, State};
 use sctp_wire::{
     Chunk, ChunkType, DataChunk, ErrorCause, IDataChunk, IDataFragment, Mid, Ppid, Ssn, StreamId,
 };
-use std::cell::RefCell;
-use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 fn interleaving(scheduler: Scheduler) -> Config {
@@ -143,25 +141,6 @@ fn without_interleaving_the_small_message_waits_for_the_large_one() {
     );
 }
 
-/// Every chunk A sent; A's packets are dropped while `drop` says so.
-fn record(
-    p: &mut Pair,
-    mut drop: impl FnMut(&[Chunk]) -> bool + 'static,
-) -> Rc<RefCell<Vec<Chunk>>> {
-    let log: Rc<RefCell<Vec<Chunk>>> = Rc::default();
-    let seen = log.clone();
-    p.hook = Box::new(move |side, d| {
-        if side != Side::A {
-            return Some(d);
-        }
-        let chunks = chunks_of(&d);
-        let dropped = drop(&chunks);
-        seen.borrow_mut().extend(chunks);
-        (!dropped).then_some(d)
-    });
-    log
-}
-
 fn idata_with(chunks: &[Chunk], payload: &[u8]) -> bool {
     chunks
         .iter()
@@ -173,7 +152,7 @@ fn abandoned_messages_are_skipped_with_i_forward_tsn() {
     // RFC 8260 §2.3.1 with RFC 3758: a lost Rexmit(0) message is given up
     // and the peer skips it by MID, ordered and unordered alike.
     let mut p = connect(interleaving(Scheduler::Fcfs), interleaving(Scheduler::Fcfs));
-    let log = record(&mut p, |chunks| {
+    let log = record_a(&mut p, |chunks| {
         idata_with(chunks, b"lost ordered") || idata_with(chunks, b"lost unordered")
     });
     let now = p.now;
@@ -222,7 +201,7 @@ fn a_stream_reset_restarts_its_mids() {
     // RFC 6525 with RFC 8260: after the reset, MIDs start again at 0 on
     // both sides, and messages keep flowing.
     let mut p = connect(interleaving(Scheduler::Fcfs), interleaving(Scheduler::Fcfs));
-    let log = record(&mut p, |_| false);
+    let log = record_a(&mut p, |_| false);
     let now = p.now;
     for text in [&b"one"[..], b"two"] {
         p.a.send(now, 4, Ppid::BINARY, false, Bytes::copy_from_slice(text))

@@ -4,11 +4,9 @@
 mod common;
 
 use bytes::Bytes;
-use common::{chunks_of, Pair, Side};
+use common::{record_a, Pair};
 use sctp_core::{Config, Reliability, State};
 use sctp_wire::*;
-use std::cell::RefCell;
-use std::rc::Rc;
 use std::time::Duration;
 
 fn established(p: &Pair) -> bool {
@@ -19,25 +17,6 @@ fn connected() -> Pair {
     let mut p = Pair::new(Config::default(), Config::default());
     p.run_until(100, established);
     p
-}
-
-/// Every chunk A sent; the hook drops A's packets while `drop` says so.
-fn record(
-    p: &mut Pair,
-    mut drop: impl FnMut(&[Chunk]) -> bool + 'static,
-) -> Rc<RefCell<Vec<Chunk>>> {
-    let log: Rc<RefCell<Vec<Chunk>>> = Rc::default();
-    let seen = log.clone();
-    p.hook = Box::new(move |side, d| {
-        if side != Side::A {
-            return Some(d);
-        }
-        let chunks = chunks_of(&d);
-        let dropped = drop(&chunks);
-        seen.borrow_mut().extend(chunks);
-        (!dropped).then_some(d)
-    });
-    log
 }
 
 fn reads(p: &mut Pair) -> Vec<Bytes> {
@@ -62,7 +41,7 @@ fn a_message_with_no_retransmissions_is_skipped_once_lost() {
     // again; a FORWARD TSN moves the peer past it, and the ordered message
     // after it is delivered (its SSN is skipped, §3.6).
     let mut p = connected();
-    let log = record(&mut p, |chunks| has_data(chunks, b"lost"));
+    let log = record_a(&mut p, |chunks| has_data(chunks, b"lost"));
     p.a.send_with(
         p.now,
         0,
@@ -105,7 +84,7 @@ fn rexmit_n_allows_n_retransmissions() {
     // RFC 3758 §3.5 A2 with pion's Rexmit semantics: sent at most 1 + n
     // times.
     let mut p = connected();
-    let log = record(&mut p, |chunks| has_data(chunks, b"doomed"));
+    let log = record_a(&mut p, |chunks| has_data(chunks, b"doomed"));
     p.a.send_with(
         p.now,
         1,
@@ -131,7 +110,7 @@ fn a_timed_message_is_given_up_when_its_lifetime_ends_even_unsent() {
     // RFC 3758 §3.1 timed reliability: a message whose lifetime ran out
     // before it could go is never sent.
     let mut p = connected();
-    let log = record(&mut p, |_| false);
+    let log = record_a(&mut p, |_| false);
     p.a.send_with(
         p.now,
         0,
@@ -160,7 +139,7 @@ fn a_timed_fragmented_message_is_abandoned_whole() {
     // The first fragment never arrives: its retransmissions are dropped
     // too, until the lifetime ends and the message is given up.
     let mut p = connected();
-    let log = record(&mut p, move |chunks| {
+    let log = record_a(&mut p, move |chunks| {
         chunks
             .iter()
             .any(|c| matches!(c, Chunk::Data(d) if d.beginning && d.payload.len() > 1000))
@@ -192,7 +171,7 @@ fn data_channel_control_messages_are_always_reliable_and_ordered() {
     // up and never sent unordered, whatever the caller asked.
     let mut p = connected();
     let mut drops = 2;
-    let log = record(&mut p, move |chunks| {
+    let log = record_a(&mut p, move |chunks| {
         let drop = drops > 0 && has_data(chunks, b"open");
         drops -= usize::from(drop);
         drop
@@ -246,7 +225,7 @@ fn a_stream_reset_waiting_for_abandoned_tsns_is_performed_once_forward_tsn_skips
     // count for the TSNs it skips. A lost Rexmit(0) message must not hold
     // the reset up for ever.
     let mut p = connected();
-    let _log = record(&mut p, |chunks| has_data(chunks, b"lost"));
+    let _log = record_a(&mut p, |chunks| has_data(chunks, b"lost"));
     p.a.send_with(
         p.now,
         1,

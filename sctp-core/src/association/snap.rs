@@ -11,11 +11,11 @@
 //! tags, initial TSNs, stream counts and extensions of the two INITs are
 //! negotiated as RFC 9260 §5.1 does.
 
-use super::{supported_extensions, transfer, Association, Event, Peer, Phase, Role};
+use super::{transfer, Association, Event, Peer, Phase, Role};
 use crate::config::Config;
-use crate::random::{any_u32, nonzero_u32, RandomSource};
+use crate::random::RandomSource;
 use bytes::Bytes;
-use sctp_wire::{Chunk, Init, Tsn, WireError};
+use sctp_wire::{Chunk, WireError};
 use std::time::Instant;
 use tracing::debug;
 
@@ -50,17 +50,7 @@ impl Association {
     /// handshake still works.
     pub fn snap(config: Config, now: Instant, random: Box<dyn RandomSource>) -> Self {
         let mut a = Self::new(config, Role::Client, now, random);
-        a.my_tag = nonzero_u32(a.random.as_mut());
-        a.span.record("tag", a.my_tag);
-        a.my_initial_tsn = any_u32(a.random.as_mut());
-        let init = Init {
-            initiate_tag: a.my_tag,
-            a_rwnd: a.config.max_receive_buffer,
-            outbound_streams: a.config.outbound_streams,
-            inbound_streams: a.config.inbound_streams,
-            initial_tsn: Tsn(a.my_initial_tsn),
-            params: supported_extensions(&a.config),
-        };
+        let init = a.own_init();
         a.phase = Phase::CookieWait { init };
         a.snap_pending = true;
         a

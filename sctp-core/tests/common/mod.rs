@@ -11,6 +11,8 @@ use sctp_core::{Association, Config, Event, SeededRandom};
 use sctp_wire::{
     ChecksumCheck, ChecksumMode, Chunk, ChunkType, CommonHeader, Packet, PacketBuilder,
 };
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,6 +63,26 @@ pub fn chunks_of(datagram: &Bytes) -> Vec<Chunk> {
         .chunks()
         .collect::<Result<_, _>>()
         .expect("valid chunks")
+}
+
+/// Every chunk A sends from now on, in order; the hook drops A's packets
+/// while `drop` says so.
+pub fn record_a(
+    p: &mut Pair,
+    mut drop: impl FnMut(&[Chunk]) -> bool + 'static,
+) -> Rc<RefCell<Vec<Chunk>>> {
+    let log: Rc<RefCell<Vec<Chunk>>> = Rc::default();
+    let seen = log.clone();
+    p.hook = Box::new(move |side, d| {
+        if side != Side::A {
+            return Some(d);
+        }
+        let chunks = chunks_of(&d);
+        let dropped = drop(&chunks);
+        seen.borrow_mut().extend(chunks);
+        (!dropped).then_some(d)
+    });
+    log
 }
 
 /// A packet from port 5000 to 5000 with this tag and these chunks.

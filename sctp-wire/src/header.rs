@@ -58,9 +58,10 @@ impl CommonHeader {
 
     /// Appends the header with a zero checksum field.
     pub(crate) fn write(&self, buf: &mut BytesMut) {
-        buf.put_u16(self.src_port);
-        buf.put_u16(self.dst_port);
-        buf.put_u32(self.verification_tag);
-        buf.put_u32(0);
+        let mut head = [0u8; COMMON_HEADER_LEN];
+        head[..2].copy_from_slice(&self.src_port.to_be_bytes());
+        head[2..4].copy_from_slice(&self.dst_port.to_be_bytes());
+        head[4..8].copy_from_slice(&self.verification_tag.to_be_bytes());
+        buf.put_slice(&head);
     }
 }

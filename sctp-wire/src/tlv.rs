@@ -311,9 +311,8 @@ pub(crate) fn put_chunk_header(buf: &mut BytesMut, kind: ChunkType, flags: u8, l
         length <= u16::MAX as usize,
         "chunk length {length} overflows"
     );
-    buf.put_u8(kind.0);
-    buf.put_u8(flags);
-    buf.put_u16(length as u16);
+    let [hi, lo] = (length as u16).to_be_bytes();
+    buf.put_slice(&[kind.0, flags, hi, lo]);
 }
 
 /// Reads a big-endian `u16` at `at`; the caller has checked the length.

@@ -73,10 +73,15 @@ impl DataChunk {
     }
 
     pub(crate) fn encode_value(&self, buf: &mut BytesMut) {
-        buf.put_u32(self.tsn.0);
-        buf.put_u16(self.stream_id.0);
-        buf.put_u16(self.ssn.0);
-        buf.put_u32(self.ppid.0);
+        // One 12-byte write, then the payload: every `put` checks the
+        // buffer's capacity, and this is the per-packet hot path.
+        let mut head = [0u8; 12];
+        head[..4].copy_from_slice(&self.tsn.0.to_be_bytes());
+        head[4..6].copy_from_slice(&self.stream_id.0.to_be_bytes());
+        head[6..8].copy_from_slice(&self.ssn.0.to_be_bytes());
+        head[8..].copy_from_slice(&self.ppid.0.to_be_bytes());
+        buf.reserve(head.len() + self.payload.len());
+        buf.put_slice(&head);
         buf.put_slice(&self.payload);
     }
 

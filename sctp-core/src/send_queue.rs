@@ -150,6 +150,8 @@ pub(crate) struct SendQueue {
     buffered: usize,
     /// The id of the next message queued.
     next_id: u64,
+    /// The allocation of the last queue emptied, for the next one.
+    spare: VecDeque<Queued>,
     /// See [`SendQueue::next_expiry`].
     next_expiry: Option<Instant>,
 }
@@ -167,6 +169,7 @@ impl SendQueue {
             buffered: 0,
             next_id: 0,
             next_expiry: None,
+            spare: VecDeque::new(),
         }
     }
 
@@ -175,6 +178,7 @@ impl SendQueue {
     pub(crate) fn shrink(&mut self) {
         if self.messages == 0 {
             self.queues = StreamMap::default();
+            self.spare = VecDeque::new();
             match &mut self.turns {
                 Turns::Fcfs(order) => *order = VecDeque::new(),
                 Turns::RoundRobin(turns) => *turns = VecDeque::new(),
@@ -230,7 +234,11 @@ impl SendQueue {
         }
         let id = self.next_id;
         self.next_id += 1;
-        let queue = self.queues.entry(stream_id).or_default();
+        let spare = &mut self.spare;
+        let queue = self.queues.entry(stream_id).or_insert_with(|| StreamQueue {
+            messages: std::mem::take(spare),
+            finish: 0,
+        });
         let activated = queue.messages.is_empty();
         queue.messages.push_back(Queued {
             ppid,
@@ -322,6 +330,7 @@ impl SendQueue {
     /// buffer (RFC 9260 §6.9: B on the first fragment, E on the last).
     pub(crate) fn next_fragment(&mut self, tsn: Tsn, max_payload: usize) -> Option<Fragment> {
         let stream = self.pick()?;
+        // One lookup serves the fragment and the scheduler's bookkeeping.
         let queue = self.queues.get_mut(&stream)?;
         let front = queue.messages.front_mut()?;
         if front.offset == 0 {
@@ -353,6 +362,7 @@ impl SendQueue {
         front.offset = end;
         let fsn = front.fragments;
         front.fragments += 1;
+        let ended = end == front.payload.len();
         let chunk = DataChunk {
             tsn,
             stream_id: stream,
@@ -360,33 +370,20 @@ impl SendQueue {
             ppid: front.ppid,
             unordered: front.unordered,
             beginning: start == 0,
-            ending: end == front.payload.len(),
+            ending: ended,
             immediate_sack: false,
             payload: front.payload.slice(start..end),
         };
         let message = front.message;
         let len = end - start;
         self.buffered -= len;
-        if chunk.ending {
+        if ended {
             queue.messages.pop_front();
             self.messages -= 1;
         }
-        self.served(stream, len, chunk.ending);
-        Some(Fragment {
-            chunk,
-            message,
-            fsn,
-        })
-    }
-
-    /// Moves the scheduler on after `len` bytes of `stream` went out, the
-    /// last of a message when `ended`.
-    fn served(&mut self, stream: StreamId, len: usize, ended: bool) {
-        let more = self
-            .queues
-            .get(&stream)
-            .is_some_and(|q| !q.messages.is_empty());
-        // Without I-DATA a message's fragments go back to back.
+        let more = !queue.messages.is_empty();
+        // Moves the scheduler on. Without I-DATA a message's fragments go
+        // back to back.
         let turn_over = ended || self.interleave;
         self.current = (!turn_over).then_some(stream);
         match &mut self.turns {
@@ -405,9 +402,6 @@ impl SendQueue {
             }
             Turns::WeightedFair(fair) => {
                 let weight = fair.weights.get(&stream).map_or(1, |w| u64::from(w.get()));
-                let Some(queue) = self.queues.get_mut(&stream) else {
-                    return;
-                };
                 fair.queue.remove(&(queue.finish, stream));
                 fair.virtual_time = fair.virtual_time.max(queue.finish);
                 queue.finish += (len as u64).max(1) * WFQ_SCALE / weight;
@@ -417,7 +411,23 @@ impl SendQueue {
             }
         }
         if !more {
-            self.queues.remove(&stream);
+            self.remove_queue(stream);
+        }
+        Some(Fragment {
+            chunk,
+            message,
+            fsn,
+        })
+    }
+
+    /// Drops `stream`'s empty queue, keeping its allocation for the next
+    /// stream that gets data: a stream that empties and fills again (a
+    /// sender keeping up with its window) then grows no queue each time.
+    fn remove_queue(&mut self, stream: StreamId) {
+        if let Some(queue) = self.queues.remove(&stream) {
+            if queue.messages.capacity() > self.spare.capacity() {
+                self.spare = queue.messages;
+            }
         }
     }
 
@@ -483,7 +493,7 @@ impl SendQueue {
             self.current = None;
         }
         if queue.messages.is_empty() {
-            self.queues.remove(&stream);
+            self.remove_queue(stream);
         }
         Some(unsent)
     }

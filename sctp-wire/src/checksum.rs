@@ -1,14 +1,20 @@
 //! CRC32c, the SCTP checksum (RFC 9260 §6.8 and Appendix B), and the
 //! zero-checksum mode of RFC 9653.
 //!
-//! The hot path uses the `crc32c` crate, which runs the SSE 4.2 (x86-64) or
-//! ARMv8 CRC instructions on three interleaved streams. `benches/wire.rs`
-//! measures it beside the `crc` crate's 1- and 16-table software and
-//! `crc-fast`; the crate README records the figures, where `crc32c` is the
-//! fastest on this project's machines. On CPUs without the instructions
-//! the `crc` crate's 16-table implementation is used instead.
+//! Three implementations, the fastest the CPU allows:
+//! - on x86-64 with SSE 4.2 and PCLMULQDQ, this crate's own (the `folded`
+//!   module): three CRC chains over lanes as long as the packet allows,
+//!   folded with carry-less multiplications;
+//! - on other CPUs with CRC instructions (ARMv8), the `crc32c` crate;
+//! - elsewhere the `crc` crate's 16-table software.
+//!
+//! `benches/wire.rs` measures them beside the `crc` crate's 1-table
+//! software and `crc-fast`; the crate README records the figures.
 
 use crc::{Crc, Table, CRC_32_ISCSI};
+
+#[cfg(target_arch = "x86_64")]
+mod folded;
 
 /// How the checksum field of an outgoing packet is filled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -59,37 +65,77 @@ pub fn crc32c_is_accelerated() -> bool {
     }
 }
 
+/// The CRC32c implementations, fastest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Implementation {
+    /// SSE 4.2 and PCLMULQDQ: the `folded` module.
+    #[cfg(target_arch = "x86_64")]
+    Folded,
+    /// The `crc32c` crate's use of the CRC instructions.
+    Instructions,
+    /// The `crc` crate's tables.
+    Software,
+}
+
+impl Implementation {
+    /// The fastest this CPU runs. The feature checks are cached loads.
+    #[inline]
+    fn best() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        if folded::available() {
+            return Implementation::Folded;
+        }
+        if crc32c_is_accelerated() {
+            Implementation::Instructions
+        } else {
+            Implementation::Software
+        }
+    }
+
+    fn crc32c(self, data: &[u8]) -> u32 {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Implementation::Folded => folded::crc32c(data),
+            Implementation::Instructions => crc32c::crc32c(data),
+            Implementation::Software => crc32c_software(data),
+        }
+    }
+
+    /// CRC32c of `packet` with its checksum field (bytes 8..12) as zero.
+    fn packet_crc32c(self, packet: &[u8]) -> u32 {
+        let header = || {
+            let mut header = [0u8; 12];
+            header[..8].copy_from_slice(&packet[..8]);
+            header
+        };
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Implementation::Folded => folded::packet_crc32c(packet),
+            Implementation::Instructions => {
+                crc32c::crc32c_append(crc32c::crc32c(&header()), &packet[12..])
+            }
+            Implementation::Software => {
+                let mut digest = SOFTWARE.digest();
+                digest.update(&header());
+                digest.update(&packet[12..]);
+                digest.finalize()
+            }
+        }
+    }
+}
+
 /// CRC32c of `data`: hardware-accelerated where the CPU allows, the
 /// software tables otherwise.
 #[inline]
 pub fn crc32c(data: &[u8]) -> u32 {
-    if crc32c_is_accelerated() {
-        crc32c::crc32c(data)
-    } else {
-        crc32c_software(data)
-    }
+    Implementation::best().crc32c(data)
 }
 
 /// CRC32c of an SCTP packet as if its checksum field (bytes 8..12) were
 /// zero, without copying it (RFC 9260 Appendix B). `packet` holds at least
 /// the 12-byte common header.
 pub(crate) fn packet_crc32c(packet: &[u8]) -> u32 {
-    packet_crc32c_on(packet, crc32c_is_accelerated())
-}
-
-/// [`packet_crc32c`] with the implementation chosen by the caller, so the
-/// tests run the software path on CPUs that have the instructions.
-fn packet_crc32c_on(packet: &[u8], accelerated: bool) -> u32 {
-    let mut header = [0u8; 12];
-    header[..8].copy_from_slice(&packet[..8]);
-    if accelerated {
-        crc32c::crc32c_append(crc32c::crc32c(&header), &packet[12..])
-    } else {
-        let mut digest = SOFTWARE.digest();
-        digest.update(&header);
-        digest.update(&packet[12..]);
-        digest.finalize()
-    }
+    Implementation::best().packet_crc32c(packet)
 }
 
 #[cfg(test)]
@@ -116,29 +162,60 @@ mod tests {
         }
     }
 
+    /// Every implementation this CPU can run.
+    fn implementations() -> Vec<Implementation> {
+        let mut all = vec![Implementation::Software];
+        if crc32c_is_accelerated() {
+            all.push(Implementation::Instructions);
+        }
+        #[cfg(target_arch = "x86_64")]
+        if folded::available() {
+            all.push(Implementation::Folded);
+        }
+        all
+    }
+
     #[test]
-    fn packet_checksum_treats_the_checksum_field_as_zero() {
-        // RFC 9260 §6.8: the CRC32c is computed with the checksum field zero.
-        for len in [12usize, 13, 64, 1200, 5000] {
-            let mut packet: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
-            let hardware = packet_crc32c_on(&packet, true);
-            let software = packet_crc32c_on(&packet, false);
-            packet[8..12].fill(0);
-            assert_eq!(software, crc32c_software(&packet), "software, {len} bytes");
-            assert_eq!(hardware, software, "hardware, {len} bytes");
-            assert_eq!(packet_crc32c(&packet), software);
+    fn every_implementation_matches_the_rfc_3720_vectors() {
+        for imp in implementations() {
+            for (data, expected) in vectors() {
+                assert_eq!(imp.crc32c(&data), expected, "{imp:?} on {data:?}");
+            }
         }
     }
 
     #[test]
-    fn software_and_accelerated_agree_on_every_length_and_alignment() {
-        let data: Vec<u8> = (0..4096u32)
+    fn packet_checksum_treats_the_checksum_field_as_zero() {
+        // RFC 9260 §6.8: the CRC32c is computed with the checksum field zero.
+        for len in [12usize, 13, 20, 35, 36, 64, 1200, 1500, 1537, 5000, 65535] {
+            let mut packet: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
+            let computed: Vec<u32> = implementations()
+                .into_iter()
+                .map(|imp| imp.packet_crc32c(&packet))
+                .collect();
+            let dispatched = packet_crc32c(&packet);
+            packet[8..12].fill(0);
+            let expected = crc32c_software(&packet);
+            assert!(computed.iter().all(|&c| c == expected), "{len} bytes");
+            assert_eq!(dispatched, expected, "{len} bytes");
+        }
+    }
+
+    #[test]
+    fn implementations_agree_on_every_length_and_alignment() {
+        // Lengths around each lane and block boundary of the folded
+        // implementation (blocks of 3 lanes of 8 to 512 bytes).
+        let data: Vec<u8> = (0..8192u32)
             .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
             .collect();
         for start in 0..8 {
-            for len in (0..600).chain([1199, 1200, 4000]) {
+            for len in (0..1600).chain([3071, 3072, 3073, 4000, 8000]) {
                 let slice = &data[start..start + len];
-                assert_eq!(crc32c(slice), crc32c_software(slice), "{start}+{len}");
+                let expected = crc32c_software(slice);
+                for imp in implementations() {
+                    assert_eq!(imp.crc32c(slice), expected, "{imp:?} {start}+{len}");
+                }
+                assert_eq!(crc32c(slice), expected, "dispatch {start}+{len}");
             }
         }
     }

@@ -150,8 +150,6 @@ pub(crate) struct SendQueue {
     buffered: usize,
     /// The id of the next message queued.
     next_id: u64,
-    /// The allocation of the last queue emptied, for the next one.
-    spare: VecDeque<Queued>,
     /// See [`SendQueue::next_expiry`].
     next_expiry: Option<Instant>,
 }
@@ -169,7 +167,6 @@ impl SendQueue {
             buffered: 0,
             next_id: 0,
             next_expiry: None,
-            spare: VecDeque::new(),
         }
     }
 
@@ -178,7 +175,6 @@ impl SendQueue {
     pub(crate) fn shrink(&mut self) {
         if self.messages == 0 {
             self.queues = StreamMap::default();
-            self.spare = VecDeque::new();
             match &mut self.turns {
                 Turns::Fcfs(order) => *order = VecDeque::new(),
                 Turns::RoundRobin(turns) => *turns = VecDeque::new(),
@@ -234,11 +230,7 @@ impl SendQueue {
         }
         let id = self.next_id;
         self.next_id += 1;
-        let spare = &mut self.spare;
-        let queue = self.queues.entry(stream_id).or_insert_with(|| StreamQueue {
-            messages: std::mem::take(spare),
-            finish: 0,
-        });
+        let queue = self.queues.entry(stream_id).or_default();
         let activated = queue.messages.is_empty();
         queue.messages.push_back(Queued {
             ppid,
@@ -420,14 +412,16 @@ impl SendQueue {
         })
     }
 
-    /// Drops `stream`'s empty queue, keeping its allocation for the next
-    /// stream that gets data: a stream that empties and fills again (a
-    /// sender keeping up with its window) then grows no queue each time.
+    /// Drops `stream`'s emptied queue, unless it is the only one: a
+    /// single busy stream that empties and fills again (a sender keeping
+    /// up with its window) then keeps its allocation instead of growing a
+    /// new queue each time. [`SendQueue::shrink`] frees it once idle.
     fn remove_queue(&mut self, stream: StreamId) {
-        if let Some(queue) = self.queues.remove(&stream) {
-            if queue.messages.capacity() > self.spare.capacity() {
-                self.spare = queue.messages;
-            }
+        if self.queues.len() > 1 {
+            self.queues.remove(&stream);
+        } else if let Some(queue) = self.queues.get_mut(&stream) {
+            // As if removed: weighted fair queueing starts it afresh.
+            queue.finish = 0;
         }
     }
 

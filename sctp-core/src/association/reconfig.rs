@@ -153,13 +153,16 @@ impl Association {
     /// for as long as no more DATA comes, and so does a data channel's
     /// close with Firefox. Once the peer has everything, it resets at once.
     pub(super) fn send_reset_request(&mut self, now: Instant) {
-        let rto = self.current_rto();
-        let Some(t) = self.transfer.as_mut() else {
+        let Some(t) = self.transfer.as_ref() else {
             return;
         };
         if t.reconfig.request.is_some() || t.reconfig.pending.is_empty() {
             return;
         }
+        let rto = self.current_rto();
+        let Some(t) = self.transfer.as_mut() else {
+            return;
+        };
         let (next_tsn, cum_ack) = (t.next_tsn, t.cum_ack());
         let mut ready = Vec::new();
         for (&s, acked_through) in &mut t.reconfig.pending {

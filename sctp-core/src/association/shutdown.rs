@@ -49,7 +49,12 @@ impl Association {
 
     /// Moves the shutdown on once all our data is acknowledged.
     pub(super) fn shutdown_progress(&mut self, now: Instant) {
-        if !self.all_data_acknowledged() {
+        // Runs after every packet: the phase is the cheaper test.
+        if !matches!(
+            self.phase,
+            Phase::ShutdownPending | Phase::ShutdownReceived
+        ) || !self.all_data_acknowledged()
+        {
             return;
         }
         match self.phase {

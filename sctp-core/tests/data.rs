@@ -606,6 +606,35 @@ fn counters_follow_the_transfer() {
 }
 
 #[test]
+fn the_rto_takes_at_most_one_measurement_per_round_trip() {
+    // RFC 9260 §6.3.1 C4: a measurement each round trip, and no more than
+    // one, however many SACKs come back in it. 10 ms each way: 20 ms RTT.
+    let mut p = connected(Config::default(), Config::default());
+    let start = p.now;
+    for i in 0..200 {
+        p.a.send(p.now, 0, Ppid::BINARY, false, message(i, 1000))
+            .unwrap();
+    }
+    let got = run_and_read(&mut p, 10_000);
+    assert_eq!(got.len(), 200);
+    let a = p.a.transfer_stats().unwrap();
+    let round_trips = (p.now - start).as_millis() / 20 + 1;
+    assert!(
+        a.counters.sacks_received >= 50,
+        "{} SACKs",
+        a.counters.sacks_received
+    );
+    assert!(
+        a.counters.rtt_measurements >= 2
+            && u128::from(a.counters.rtt_measurements) <= round_trips,
+        "{} measurements from {} SACKs over {round_trips} round trips",
+        a.counters.rtt_measurements,
+        a.counters.sacks_received
+    );
+    assert_eq!(a.srtt_us, Some(20_000), "every RTT here is 20 ms");
+}
+
+#[test]
 fn the_peer_window_counts_outstanding_bytes_once() {
     // RFC 9260 §6.2.1 B, C: the peer's rwnd is the a_rwnd of its latest
     // SACK less the bytes still outstanding — subtracted once. A peer with

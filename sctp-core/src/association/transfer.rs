@@ -146,6 +146,9 @@ pub(super) struct Transfer {
     /// [`Transfer::release_idle_memory`]).
     tx_buffer: BytesMut,
     pub(super) rto: RtoEstimator,
+    /// When the RTO last took a measurement from a SACK (RFC 9260 §6.3.1
+    /// C4: at most one per round trip).
+    rto_sampled_at: Option<Instant>,
     t3: Option<Instant>,
     /// Consecutive T3-rtx expiries without progress (RFC 9260 §8.1).
     t3_expiries: u32,
@@ -235,6 +238,9 @@ pub struct TransferCounters {
     pub t3_expiries: u64,
     /// SACKs received.
     pub sacks_received: u64,
+    /// RTT measurements the RTO took from acknowledged DATA: at most one
+    /// per round trip (RFC 9260 §6.3.1 C4), however many SACKs arrive.
+    pub rtt_measurements: u64,
     /// SACKs sent.
     pub sacks_sent: u64,
     /// Messages given up under their partial-reliability policy
@@ -299,6 +305,7 @@ impl Transfer {
             reneged: Vec::new(),
             tx_buffer: BytesMut::new(),
             rto: RtoEstimator::new(config.rto_initial, config.rto_min, config.rto_max),
+            rto_sampled_at: None,
             t3: None,
             t3_expiries: 0,
             recovery_exit: None,
@@ -1120,7 +1127,7 @@ impl Association {
                 cum_bytes += s.len();
                 // RFC 9260 §6.3.1 C5 (Karn): only chunks sent once give RTT.
                 if !s.retransmitted {
-                    rtt = Some(now.saturating_duration_since(s.sent_at));
+                    rtt = Some((now.saturating_duration_since(s.sent_at), s.sent_at));
                 }
             }
         });
@@ -1163,7 +1170,7 @@ impl Association {
                         rack.on_acked(now, sent_at, key, retransmitted);
                     }
                     if !retransmitted {
-                        rtt = Some(now.saturating_duration_since(sent_at));
+                        rtt = Some((now.saturating_duration_since(sent_at), sent_at));
                     }
                 }
             }
@@ -1217,8 +1224,19 @@ impl Association {
                 }
             }
         }
+        let rtt = rtt.map(|(sample, sent_at)| {
+            // RFC 9260 §6.3.1 C4: the RTO takes at most one measurement
+            // per round trip, from a chunk sent after the previous one was
+            // taken. (The congestion controller and the rate samples see
+            // every SACK's RTT.)
+            if t.rto_sampled_at.is_none_or(|at| sent_at >= at) {
+                t.rto.on_rtt_sample(sample);
+                t.rto_sampled_at = Some(now);
+                t.counters.rtt_measurements += 1;
+            }
+            sample
+        });
         if let Some(sample) = rtt {
-            t.rto.on_rtt_sample(sample);
             if let Some(rates) = t.rates.as_mut() {
                 rates.on_rtt(sample);
             }

@@ -84,7 +84,8 @@ impl RtoEstimator {
 
     /// The round-trip time variation, once a sample has been taken.
     pub(crate) fn rttvar(&self) -> Option<Duration> {
-        self.smoothed.map(|(_, rttvar)| Duration::from_nanos(rttvar))
+        self.smoothed
+            .map(|(_, rttvar)| Duration::from_nanos(rttvar))
     }
 
     /// The timer this RTO guards expired: back off.

@@ -625,8 +625,7 @@ fn the_rto_takes_at_most_one_measurement_per_round_trip() {
         a.counters.sacks_received
     );
     assert!(
-        a.counters.rtt_measurements >= 2
-            && u128::from(a.counters.rtt_measurements) <= round_trips,
+        a.counters.rtt_measurements >= 2 && u128::from(a.counters.rtt_measurements) <= round_trips,
         "{} measurements from {} SACKs over {round_trips} round trips",
         a.counters.rtt_measurements,
         a.counters.sacks_received

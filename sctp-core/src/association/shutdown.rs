@@ -50,10 +50,8 @@ impl Association {
     /// Moves the shutdown on once all our data is acknowledged.
     pub(super) fn shutdown_progress(&mut self, now: Instant) {
         // Runs after every packet: the phase is the cheaper test.
-        if !matches!(
-            self.phase,
-            Phase::ShutdownPending | Phase::ShutdownReceived
-        ) || !self.all_data_acknowledged()
+        if !matches!(self.phase, Phase::ShutdownPending | Phase::ShutdownReceived)
+            || !self.all_data_acknowledged()
         {
             return;
         }

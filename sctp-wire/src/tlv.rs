@@ -481,8 +481,17 @@ impl<T: Packed + fmt::Debug> fmt::Debug for PackedList<T> {
 
 impl<T: Packed> FromIterator<T> for PackedList<T> {
     fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
-        let iter = iter.into_iter();
-        let mut buf = BytesMut::with_capacity(iter.size_hint().0 * T::SIZE);
+        let mut iter = iter.into_iter();
+        // An empty list (a SACK's usual gap blocks and duplicates) is the
+        // static empty `Bytes`: no allocation to make and free.
+        let Some(first) = iter.next() else {
+            return PackedList {
+                bytes: Bytes::new(),
+                _item: PhantomData,
+            };
+        };
+        let mut buf = BytesMut::with_capacity((iter.size_hint().0 + 1) * T::SIZE);
+        first.write(&mut buf);
         for item in iter {
             item.write(&mut buf);
         }

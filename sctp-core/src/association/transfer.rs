@@ -1369,6 +1369,21 @@ impl Association {
         if !self.phase.transferring() {
             return false;
         }
+        // The receiver of a data packet flushes after each and mostly has
+        // nothing to send: find that out before setting up a packet.
+        if let Some(t) = self.transfer.as_mut() {
+            let nothing = t.send.is_empty()
+                && !t.inflight.has_marked()
+                && !t.sack_requested
+                && !t.forward_tsn_due
+                && !t.tracker.sack_due(now);
+            if nothing {
+                if let Some(pacer) = t.pacer.as_mut() {
+                    pacer.set_waiting(false);
+                }
+                return false;
+            }
+        }
         let limit = self.config.max_receive_buffer;
         let mtu = self.config.mtu;
         let checksum = self.checksum_mode();

@@ -184,6 +184,10 @@ impl ReassemblyError {
 /// message of a few packets grows its list once or not at all.
 const FIRST_FRAGMENTS: usize = 8;
 
+/// The most room reserved from [`Reassembly::fragments_hint`]: 64
+/// fragments, a 64 KiB message in 1200-byte packets (2 KiB of list).
+const MAX_FRAGMENTS_HINT: u16 = 64;
+
 /// Where the unwrapped TSN of the first chunk seen lands: far enough from 0
 /// that TSNs up to 2^31 before it do not underflow.
 const TSN_KEY_ORIGIN: u64 = 1 << 32;
@@ -354,6 +358,10 @@ pub(crate) struct Reassembly {
     streams: HashMap<StreamId, OrderedStream, BuildHasherDefault<StreamIdHasher>>,
     /// Complete messages in delivery order.
     ready: VecDeque<Message>,
+    /// Fragments of the last message completed from several (at most
+    /// [`MAX_FRAGMENTS_HINT`]): room reserved for the next one's list, so a
+    /// stream of equal large messages does not regrow it each time.
+    fragments_hint: u16,
 }
 
 impl Reassembly {
@@ -378,6 +386,7 @@ impl Reassembly {
             waiting_by_tsn: BTreeSet::new(),
             streams: HashMap::default(),
             ready: VecDeque::new(),
+            fragments_hint: 0,
         }
     }
 
@@ -505,7 +514,14 @@ impl Reassembly {
             ending,
             bytes: len,
             fragments: {
-                let mut fragments = VecDeque::with_capacity(FIRST_FRAGMENTS);
+                // A first fragment: as many as the last message had. A run
+                // begun after a loss gets the usual room.
+                let room = if beginning {
+                    usize::from(self.fragments_hint).max(FIRST_FRAGMENTS)
+                } else {
+                    FIRST_FRAGMENTS
+                };
+                let mut fragments = VecDeque::with_capacity(room);
                 fragments.push_back(payload);
                 fragments
             },
@@ -590,6 +606,9 @@ impl Reassembly {
         }
         let run = self.detach_run(start)?;
         let (ssn, ssn_key) = (run.ssn, run.ssn_key);
+        self.fragments_hint = u16::try_from(run.fragments.len())
+            .unwrap_or(u16::MAX)
+            .min(MAX_FRAGMENTS_HINT);
         Some(self.complete(run.into_message(), ssn, ssn_key, (start, key)))
     }
 

@@ -310,21 +310,31 @@ impl SendQueue {
         }
     }
 
-    /// Bytes of the next message still to send, if any.
-    pub(crate) fn front_remaining(&mut self) -> Option<usize> {
-        let stream = self.pick()?;
-        let front = self.queues.get(&stream)?.messages.front()?;
-        Some(front.payload.len() - front.offset)
-    }
-
     /// The next fragment of at most `max_payload` bytes (at least 1), as
     /// a DATA chunk with TSN `tsn`; the payload is a slice of the user's
     /// buffer (RFC 9260 §6.9: B on the first fragment, E on the last).
+    #[cfg(test)]
     pub(crate) fn next_fragment(&mut self, tsn: Tsn, max_payload: usize) -> Option<Fragment> {
+        self.take_fragment(tsn, max_payload, 0)
+    }
+
+    /// [`next_fragment`](Self::next_fragment), except that a message whose
+    /// rest is longer than `max_payload` but at most `uncut_up_to` bytes
+    /// is not cut: `None`, so that the next packet carries it whole.
+    pub(crate) fn take_fragment(
+        &mut self,
+        tsn: Tsn,
+        max_payload: usize,
+        uncut_up_to: usize,
+    ) -> Option<Fragment> {
         let stream = self.pick()?;
         // One lookup serves the fragment and the scheduler's bookkeeping.
         let queue = self.queues.get_mut(&stream)?;
         let front = queue.messages.front_mut()?;
+        let rest = front.payload.len() - front.offset;
+        if rest > max_payload && rest <= uncut_up_to {
+            return None;
+        }
         if front.offset == 0 {
             let index = usize::from(stream.0);
             if stream.0 < self.streams && index >= self.sequences.len() {

@@ -1086,7 +1086,7 @@ impl Association {
         }
         let in_flight_before = t.inflight.flight;
         let cum_advanced = cum > t.cum_ack;
-        let mut rtt = None;
+        let mut rtt_sent_at = None;
         let mut cum_bytes = 0;
         if t.rates.is_some() || t.rack.is_some() {
             // Chunks acknowledged for the first time by the cumulative ack
@@ -1127,13 +1127,15 @@ impl Association {
                 cum_bytes += s.len();
                 // RFC 9260 §6.3.1 C5 (Karn): only chunks sent once give RTT.
                 if !s.retransmitted {
-                    rtt = Some((now.saturating_duration_since(s.sent_at), s.sent_at));
+                    rtt_sent_at = Some(s.sent_at);
                 }
             }
         });
         if let Some((stream, n)) = released {
             t.buffers.release(stream, n);
         }
+        // The latest chunk sent once among those just acknowledged.
+        let mut rtt = rtt_sent_at.map(|sent_at| (now.saturating_duration_since(sent_at), sent_at));
         t.cum_ack = cum;
         // RFC 3758 §3.5 C1 to C3: while abandoned chunks lie past the
         // cumulative ack, the peer is sent a FORWARD TSN (again).
@@ -1534,16 +1536,14 @@ impl Association {
                 // fragment costs the receiver a copy, and the message a
                 // second packet's delay and loss (RFC 9260 §6.9 fragments
                 // only what does not fit).
-                if data_bytes > 0
-                    && room < window
-                    && t.send
-                        .front_remaining()
-                        .is_some_and(|r| r > room && r <= whole)
-                {
-                    break;
-                }
+                let uncut_up_to = if data_bytes > 0 && room < window {
+                    whole
+                } else {
+                    0
+                };
                 let tsn = Tsn(t.next_tsn as u32);
-                let Some(fragment) = t.send.next_fragment(tsn, room.min(window)) else {
+                let Some(fragment) = t.send.take_fragment(tsn, room.min(window), uncut_up_to)
+                else {
                     break;
                 };
                 let sent = Sent::new(fragment, now);

@@ -644,7 +644,7 @@ impl<'t> Simulation<'t> {
                 Some(p) => p,
                 None => match f.workload.next(side, now_t, max_message) {
                     Next::Send(p) => {
-                        let checker = &f.checkers[s];
+                        let checker = &mut f.checkers[s];
                         let payload = checker.payload(checker.next_id(), &p);
                         (p, payload)
                     }

@@ -250,6 +250,8 @@ pub struct DirectionChecker {
     first_sent_at: Option<u64>,
     last_delivered_at: Option<u64>,
     latencies_us: Vec<u32>,
+    /// What payloads are cut from.
+    arena: BytesMut,
 }
 
 impl DirectionChecker {
@@ -266,6 +268,7 @@ impl DirectionChecker {
             first_sent_at: None,
             last_delivered_at: None,
             latencies_us: Vec::new(),
+            arena: BytesMut::new(),
         }
     }
 
@@ -279,12 +282,18 @@ impl DirectionChecker {
         splitmix64(self.salt ^ id)
     }
 
-    /// The payload of message `id` as planned.
-    pub fn payload(&self, id: u64, planned: &Planned) -> Bytes {
-        let mut b = BytesMut::zeroed(planned.len.max(HEADER_LEN));
-        write_header(&mut b, id, planned.reply_to);
-        fill_body(self.key(id), &mut b[HEADER_LEN..]);
-        b.freeze()
+    /// The payload of message `id` as planned. Payloads are cut one after
+    /// the other from shared blocks: one allocation serves many messages,
+    /// and a clone only counts a reference.
+    pub fn payload(&mut self, id: u64, planned: &Planned) -> Bytes {
+        let len = planned.len.max(HEADER_LEN);
+        if self.arena.capacity() < len {
+            self.arena = BytesMut::with_capacity(len.max(ARENA_BLOCK));
+        }
+        self.arena.resize(len, 0);
+        write_header(&mut self.arena, id, planned.reply_to);
+        fill_body(self.key(id), &mut self.arena[HEADER_LEN..]);
+        self.arena.split().freeze()
     }
 
     /// The first byte of `payload` that differs from message `id`'s, if any
@@ -473,6 +482,10 @@ impl DirectionChecker {
         })
     }
 }
+
+/// The size of the blocks payloads are cut from (a larger message gets a
+/// block of its own). A block is freed when its last message is.
+const ARENA_BLOCK: usize = 64 * 1024;
 
 /// The odd step between the words of a body pattern (2^64 / φ).
 const STEP: u64 = 0x9e37_79b9_7f4a_7c15;

@@ -83,6 +83,22 @@ impl fmt::Display for TraceRecord {
     }
 }
 
+/// What kind of event, as a number for the hash.
+fn event_tag(event: &Event) -> u64 {
+    match event {
+        Event::Connected => 1,
+        Event::Readable => 2,
+        Event::PeerRestarted => 3,
+        Event::Closed(_) => 4,
+        Event::IncomingStreamsReset(_)
+        | Event::OutgoingStreamsReset(_)
+        | Event::OutgoingStreamsResetFailed { .. } => 5,
+        Event::BufferedAmountLow(_) => 6,
+        // Events added to sctp-core later still count.
+        _ => 7,
+    }
+}
+
 /// The running hash and the latest records.
 #[derive(Clone, Debug, Default)]
 pub struct Trace {
@@ -101,60 +117,39 @@ impl Trace {
         self.hash = splitmix64(self.hash ^ word);
     }
 
-    /// Adds a record.
+    /// Adds a record: its time, then what and whose in one word, then its
+    /// numbers in one word (three mixes for a packet).
     pub fn record(&mut self, at: u64, flow: usize, kind: TraceKind) {
-        self.mix(at);
-        self.mix(flow as u64);
-        match &kind {
-            TraceKind::Sent { from, len } => {
-                self.mix(1);
-                self.mix(*from as u64);
-                self.mix(*len as u64);
-            }
+        let (tag, side, numbers) = match &kind {
+            TraceKind::Sent { from, len } => (1, *from, *len as u64),
             TraceKind::Delivered { to, len, crc } => {
-                self.mix(2);
-                self.mix(*to as u64);
-                self.mix(*len as u64);
-                self.mix(u64::from(*crc));
+                (2, *to, *len as u64 ^ (u64::from(*crc) << 32))
             }
             TraceKind::Dropped { from, len, reason } => {
-                self.mix(3);
-                self.mix(*from as u64);
-                self.mix(*len as u64);
-                self.mix(*reason as u64);
+                (3, *from, *len as u64 ^ ((*reason as u64) << 32))
             }
-            TraceKind::Timeout { side } => {
-                self.mix(4);
-                self.mix(*side as u64);
-            }
-            TraceKind::Event { side, event } => {
-                self.mix(5);
-                self.mix(*side as u64);
-                match event {
-                    Event::Connected => self.mix(1),
-                    Event::Readable => self.mix(2),
-                    Event::PeerRestarted => self.mix(3),
-                    Event::Closed(reason) => {
-                        self.mix(4);
-                        for b in reason.to_string().bytes() {
-                            self.mix(u64::from(b));
-                        }
+            TraceKind::Timeout { side } => (4, *side, 0),
+            TraceKind::Event { side, event } => (5, *side, event_tag(event)),
+        };
+        self.mix(at);
+        self.mix(((flow as u64) << 16) | (tag << 8) | side as u64);
+        self.mix(numbers);
+        if let TraceKind::Event { event, .. } = &kind {
+            match event {
+                Event::Closed(reason) => {
+                    for b in reason.to_string().bytes() {
+                        self.mix(u64::from(b));
                     }
-                    Event::IncomingStreamsReset(streams)
-                    | Event::OutgoingStreamsReset(streams)
-                    | Event::OutgoingStreamsResetFailed { streams, .. } => {
-                        self.mix(5);
-                        for &s in streams {
-                            self.mix(u64::from(s));
-                        }
-                    }
-                    Event::BufferedAmountLow(stream) => {
-                        self.mix(6);
-                        self.mix(u64::from(*stream));
-                    }
-                    // Events added to sctp-core later still count.
-                    _ => self.mix(7),
                 }
+                Event::IncomingStreamsReset(streams)
+                | Event::OutgoingStreamsReset(streams)
+                | Event::OutgoingStreamsResetFailed { streams, .. } => {
+                    for &s in streams {
+                        self.mix(u64::from(s));
+                    }
+                }
+                Event::BufferedAmountLow(stream) => self.mix(u64::from(*stream)),
+                _ => {}
             }
         }
         self.records += 1;
@@ -182,5 +177,74 @@ impl Trace {
     /// The latest records, oldest first.
     pub fn latest(&self) -> Vec<TraceRecord> {
         self.latest.iter().cloned().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hash_of(at: u64, flow: usize, kind: TraceKind) -> u64 {
+        let mut t = Trace::new();
+        t.record(at, flow, kind);
+        t.hash()
+    }
+
+    #[test]
+    fn every_field_of_a_record_changes_the_hash() {
+        let delivered = |to, len, crc| TraceKind::Delivered { to, len, crc };
+        let hashes = [
+            hash_of(1, 0, delivered(Side::Client, 100, 7)),
+            hash_of(2, 0, delivered(Side::Client, 100, 7)),
+            hash_of(1, 1, delivered(Side::Client, 100, 7)),
+            hash_of(1, 0, delivered(Side::Server, 100, 7)),
+            hash_of(1, 0, delivered(Side::Client, 101, 7)),
+            hash_of(1, 0, delivered(Side::Client, 100, 8)),
+            hash_of(
+                1,
+                0,
+                TraceKind::Sent {
+                    from: Side::Client,
+                    len: 100,
+                },
+            ),
+            hash_of(
+                1,
+                0,
+                TraceKind::Dropped {
+                    from: Side::Client,
+                    len: 100,
+                    reason: DropReason::Loss,
+                },
+            ),
+            hash_of(
+                1,
+                0,
+                TraceKind::Dropped {
+                    from: Side::Client,
+                    len: 100,
+                    reason: DropReason::QueueFull,
+                },
+            ),
+            hash_of(1, 0, TraceKind::Timeout { side: Side::Client }),
+            hash_of(
+                1,
+                0,
+                TraceKind::Event {
+                    side: Side::Client,
+                    event: Event::BufferedAmountLow(1),
+                },
+            ),
+            hash_of(
+                1,
+                0,
+                TraceKind::Event {
+                    side: Side::Client,
+                    event: Event::BufferedAmountLow(2),
+                },
+            ),
+        ];
+        let distinct: std::collections::HashSet<u64> = hashes.iter().copied().collect();
+        assert_eq!(distinct.len(), hashes.len(), "{hashes:x?}");
     }
 }

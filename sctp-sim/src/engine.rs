@@ -13,7 +13,7 @@ use crate::invariants::{DirectionChecker, Violation, ViolationKind};
 use crate::link::{CompiledLink, DropReason, LinkDirection, LinkOutcome};
 use crate::report::{FlowReport, LinkReport, Percentiles, RunFailure, RunReport, SamplePoint};
 use crate::rng::{splitmix64, Rng};
-use crate::trace::{Trace, TraceKind};
+use crate::trace::{packet_crc, Trace, TraceKind};
 use crate::workload::{Next, Planned, Workload, WorkloadSpec};
 use crate::Side;
 use bytes::Bytes;
@@ -495,7 +495,7 @@ impl<'t> Simulation<'t> {
                     TraceKind::Delivered {
                         to,
                         len: packet.len(),
-                        crc: crc32c::crc32c(&packet),
+                        crc: packet_crc(&packet, corrupted),
                     },
                 );
                 let now = self.instant(self.now);

@@ -29,7 +29,7 @@ pub enum TraceKind {
         to: Side,
         /// Bytes.
         len: usize,
-        /// CRC32c of the bytes delivered.
+        /// The packet's CRC32c (see [`packet_crc`]).
         crc: u32,
     },
     /// The link dropped a packet sent by `from`.
@@ -81,6 +81,27 @@ impl fmt::Display for TraceRecord {
             TraceKind::Event { side, event } => write!(f, "{side} event {event:?}"),
         }
     }
+}
+
+/// The CRC32c of an SCTP packet, its checksum field taken as zero (RFC
+/// 9260 §6.8). A packet the link left intact carries it in that field:
+/// the receiver checks it, and a packet it drops as malformed that the
+/// link did not corrupt fails the run (`CorruptionMiscounted`), so the
+/// field is read rather than computed again. A corrupted copy, or a
+/// packet sent with a zero checksum (RFC 9653), is summed.
+pub fn packet_crc(packet: &[u8], corrupted: bool) -> u32 {
+    let Some(field) = packet.get(8..12) else {
+        return crc32c::crc32c(packet);
+    };
+    let mut sent = [0u8; 4];
+    sent.copy_from_slice(field);
+    let sent = u32::from_le_bytes(sent);
+    if sent != 0 && !corrupted {
+        return sent;
+    }
+    let crc = crc32c::crc32c(&packet[..8]);
+    let crc = crc32c::crc32c_append(crc, &[0; 4]);
+    crc32c::crc32c_append(crc, &packet[12..])
 }
 
 /// What kind of event, as a number for the hash.
@@ -188,6 +209,27 @@ mod tests {
         let mut t = Trace::new();
         t.record(at, flow, kind);
         t.hash()
+    }
+
+    #[test]
+    fn a_packets_crc_is_its_checksum_field_or_computed_when_it_cannot_be_trusted() {
+        let mut packet = vec![0u8; 64];
+        for (i, b) in packet.iter_mut().enumerate() {
+            *b = i as u8;
+        }
+        packet[8..12].fill(0);
+        let crc = crc32c::crc32c(&packet);
+        // Sent with a zero checksum: computed.
+        assert_eq!(packet_crc(&packet, false), crc);
+        packet[8..12].copy_from_slice(&crc.to_le_bytes());
+        // Intact: the field. Corrupted: computed from what arrived.
+        assert_eq!(packet_crc(&packet, false), crc);
+        packet[40] ^= 1;
+        let mut flipped = packet.clone();
+        flipped[8..12].fill(0);
+        assert_eq!(packet_crc(&packet, true), crc32c::crc32c(&flipped));
+        assert_ne!(packet_crc(&packet, true), crc);
+        assert_eq!(packet_crc(&[1, 2, 3], true), crc32c::crc32c(&[1, 2, 3]));
     }
 
     #[test]

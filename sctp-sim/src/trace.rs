@@ -7,7 +7,6 @@ use crate::link::DropReason;
 use crate::rng::splitmix64;
 use crate::Side;
 use sctp_core::Event;
-use std::collections::VecDeque;
 use std::fmt;
 
 /// How many of the latest records a trace keeps.
@@ -125,7 +124,9 @@ fn event_tag(event: &Event) -> u64 {
 pub struct Trace {
     hash: u64,
     records: u64,
-    latest: VecDeque<TraceRecord>,
+    /// The latest records, the oldest at `records % KEPT_RECORDS` once
+    /// full: each record overwrites the oldest in place.
+    latest: Vec<TraceRecord>,
 }
 
 impl Trace {
@@ -173,11 +174,13 @@ impl Trace {
                 _ => {}
             }
         }
-        self.records += 1;
-        if self.latest.len() == KEPT_RECORDS {
-            self.latest.pop_front();
+        let record = TraceRecord { at, flow, kind };
+        let slot = (self.records % KEPT_RECORDS as u64) as usize;
+        match self.latest.get_mut(slot) {
+            Some(oldest) => *oldest = record,
+            None => self.latest.push(record),
         }
-        self.latest.push_back(TraceRecord { at, flow, kind });
+        self.records += 1;
     }
 
     /// The hash of everything recorded.
@@ -197,7 +200,9 @@ impl Trace {
 
     /// The latest records, oldest first.
     pub fn latest(&self) -> Vec<TraceRecord> {
-        self.latest.iter().cloned().collect()
+        let oldest = (self.records % KEPT_RECORDS as u64) as usize;
+        let (newer, older) = self.latest.split_at(oldest.min(self.latest.len()));
+        older.iter().chain(newer).cloned().collect()
     }
 }
 
@@ -230,6 +235,21 @@ mod tests {
         assert_eq!(packet_crc(&packet, true), crc32c::crc32c(&flipped));
         assert_ne!(packet_crc(&packet, true), crc);
         assert_eq!(packet_crc(&[1, 2, 3], true), crc32c::crc32c(&[1, 2, 3]));
+    }
+
+    #[test]
+    fn the_latest_records_come_oldest_first() {
+        let mut t = Trace::new();
+        let times = |t: &Trace| t.latest().iter().map(|r| r.at).collect::<Vec<_>>();
+        for at in 0..5 {
+            t.record(at, 0, TraceKind::Timeout { side: Side::Client });
+        }
+        assert_eq!(times(&t), (0..5).collect::<Vec<_>>());
+        for at in 5..40 {
+            t.record(at, 0, TraceKind::Timeout { side: Side::Client });
+        }
+        assert_eq!(times(&t), (8..40).collect::<Vec<_>>());
+        assert_eq!(t.len(), 40);
     }
 
     #[test]

@@ -8,10 +8,12 @@
 //! words, word `i` being `key + i · STEP`, where the message's key mixes
 //! its id with the direction's salt. Keys of one direction never repeat
 //! (the mix is a bijection) and the words of one body never repeat (the
-//! step is odd), so a changed byte, a body or fragment of another
-//! message, or bytes shifted within a message all differ from the
-//! pattern; a duplicate carries an id already delivered. Words make the
-//! pattern cheap: one addition per 8 bytes to build or check it.
+//! step is odd): a changed byte, another message's bytes in the same
+//! place, or a body shifted by whole words always differ from the
+//! pattern, and bytes from anywhere else all but certainly (two words of
+//! different messages match with probability 2^-64); a duplicate carries
+//! an id already delivered. Words make the pattern cheap: one addition
+//! per 8 bytes to build or check it.
 
 use crate::rng::splitmix64;
 use crate::workload::{Planned, Reliability, HEADER_LEN};

@@ -13,7 +13,7 @@ use crate::invariants::{DirectionChecker, Violation, ViolationKind};
 use crate::link::{CompiledLink, DropReason, LinkDirection, LinkOutcome};
 use crate::report::{FlowReport, LinkReport, Percentiles, RunFailure, RunReport, SamplePoint};
 use crate::rng::{splitmix64, Rng};
-use crate::trace::{Trace, TraceKind};
+use crate::trace::{packet_crc, Trace, TraceKind};
 use crate::workload::{Next, Planned, Workload, WorkloadSpec};
 use crate::Side;
 use bytes::Bytes;
@@ -226,7 +226,10 @@ type Tap<'t> = Box<dyn FnMut(&Tapped<'_>) -> bool + 't>;
 /// A run in progress: build it with [`Simulation::new`], then [`run`](Simulation::run).
 pub struct Simulation<'t> {
     base: Instant,
+    /// Virtual time, ns.
     now: u64,
+    /// Virtual time as the associations see it: `base + now`.
+    clock: Instant,
     seq: u64,
     heap: BinaryHeap<Scheduled>,
     /// Heap entries other than samples: what keeps the run going.
@@ -316,6 +319,7 @@ impl<'t> Simulation<'t> {
         let mut sim = Simulation {
             base,
             now: 0,
+            clock: base,
             seq: 0,
             heap: BinaryHeap::new(),
             live: 0,
@@ -365,8 +369,10 @@ impl<'t> Simulation<'t> {
         });
     }
 
-    fn instant(&self, t: u64) -> Instant {
-        self.base + Duration::from_nanos(t)
+    /// Advances virtual time to `t`, ns.
+    fn advance(&mut self, t: u64) {
+        self.now = t;
+        self.clock = self.base + Duration::from_nanos(t);
     }
 
     fn violation(&mut self, flow: usize, from: Option<Side>, kind: ViolationKind) {
@@ -430,7 +436,7 @@ impl<'t> Simulation<'t> {
                 (None, None) => break,
             };
             if next > self.duration {
-                self.now = self.duration;
+                self.advance(self.duration);
                 break;
             }
             if next == self.now {
@@ -444,7 +450,7 @@ impl<'t> Simulation<'t> {
             } else {
                 same_instant = 0;
             }
-            self.now = next;
+            self.advance(next);
             self.steps += 1;
             if self.steps.is_multiple_of(PROGRESS_EVERY) {
                 progress(self.now);
@@ -453,7 +459,7 @@ impl<'t> Simulation<'t> {
                 Some((t, flow, side)) if heap_next.is_none_or(|h| t < h) => {
                     self.trace
                         .record(self.now, flow, TraceKind::Timeout { side });
-                    let now = self.instant(self.now);
+                    let now = self.clock;
                     self.flows[flow].ends[side as usize]
                         .assoc
                         .handle_timeout(now);
@@ -495,10 +501,10 @@ impl<'t> Simulation<'t> {
                     TraceKind::Delivered {
                         to,
                         len: packet.len(),
-                        crc: crc32c::crc32c(&packet),
+                        crc: packet_crc(&packet, corrupted),
                     },
                 );
-                let now = self.instant(self.now);
+                let now = self.clock;
                 let end = &mut self.flows[flow].ends[to as usize];
                 end.corrupted_in += u64::from(corrupted);
                 end.assoc.handle_datagram(now, packet);
@@ -512,7 +518,7 @@ impl<'t> Simulation<'t> {
                 self.service(flow, side);
             }
             Pending::Act(flow, action) => {
-                let now = self.instant(self.now);
+                let now = self.clock;
                 let f = &mut self.flows[flow];
                 let end = &mut f.ends[action.side as usize];
                 match action.kind {
@@ -538,7 +544,7 @@ impl<'t> Simulation<'t> {
     /// Drains what `side`'s association has for the application and the
     /// network, until it has nothing more.
     fn service(&mut self, flow: usize, side: Side) {
-        let now = self.instant(self.now);
+        let now = self.clock;
         loop {
             let mut again = false;
             while let Some(event) = self.flows[flow].ends[side as usize].assoc.poll_event() {
@@ -628,7 +634,7 @@ impl<'t> Simulation<'t> {
     /// its send buffer is full or the application has nothing now.
     fn pump(&mut self, flow: usize, side: Side) {
         let now_t = self.now;
-        let now = self.instant(now_t);
+        let now = self.clock;
         let f = &mut self.flows[flow];
         let s = side as usize;
         if !f.ends[s].connected || f.ends[s].closed.is_some() || f.ends[s].send_closed {
@@ -644,7 +650,7 @@ impl<'t> Simulation<'t> {
                 Some(p) => p,
                 None => match f.workload.next(side, now_t, max_message) {
                     Next::Send(p) => {
-                        let checker = &f.checkers[s];
+                        let checker = &mut f.checkers[s];
                         let payload = checker.payload(checker.next_id(), &p);
                         (p, payload)
                     }

@@ -4,8 +4,16 @@
 //! stream, in order on an ordered stream.
 //!
 //! A payload is its id (8 bytes, little-endian), the id of the request it
-//! answers (8 bytes, `u64::MAX` for none) and a pattern derived from the
-//! id and the direction's salt.
+//! answers (8 bytes, `u64::MAX` for none) and a body of little-endian
+//! words, word `i` being `key + i · STEP`, where the message's key mixes
+//! its id with the direction's salt. Keys of one direction never repeat
+//! (the mix is a bijection) and the words of one body never repeat (the
+//! step is odd): a changed byte, another message's bytes in the same
+//! place, or a body shifted by whole words always differ from the
+//! pattern, and bytes from anywhere else all but certainly (two words of
+//! different messages match with probability 2^-64); a duplicate carries
+//! an id already delivered. Words make the pattern cheap: one addition
+//! per 8 bytes to build or check it.
 
 use crate::rng::splitmix64;
 use crate::workload::{Planned, Reliability, HEADER_LEN};
@@ -244,6 +252,8 @@ pub struct DirectionChecker {
     first_sent_at: Option<u64>,
     last_delivered_at: Option<u64>,
     latencies_us: Vec<u32>,
+    /// What payloads are cut from.
+    arena: BytesMut,
 }
 
 impl DirectionChecker {
@@ -260,6 +270,7 @@ impl DirectionChecker {
             first_sent_at: None,
             last_delivered_at: None,
             latencies_us: Vec::new(),
+            arena: BytesMut::new(),
         }
     }
 
@@ -268,27 +279,23 @@ impl DirectionChecker {
         self.sent.len() as u64
     }
 
-    /// Pattern word `i` of message `id`'s body.
-    fn word(&self, id: u64, i: usize) -> u64 {
-        splitmix64(self.salt ^ id.wrapping_mul(0x1_0000_0001) ^ i as u64)
+    /// The first word of message `id`'s body pattern.
+    fn key(&self, id: u64) -> u64 {
+        splitmix64(self.salt ^ id)
     }
 
-    /// The payload of message `id` as planned.
-    pub fn payload(&self, id: u64, planned: &Planned) -> Bytes {
+    /// The payload of message `id` as planned. Payloads are cut one after
+    /// the other from shared blocks: one allocation serves many messages,
+    /// and a clone only counts a reference.
+    pub fn payload(&mut self, id: u64, planned: &Planned) -> Bytes {
         let len = planned.len.max(HEADER_LEN);
-        let mut b = BytesMut::zeroed(len);
-        b[..8].copy_from_slice(&id.to_le_bytes());
-        b[8..16].copy_from_slice(&planned.reply_to.unwrap_or(u64::MAX).to_le_bytes());
-        let mut words = b[HEADER_LEN..].chunks_exact_mut(8);
-        let mut i = 0;
-        for chunk in &mut words {
-            chunk.copy_from_slice(&self.word(id, i).to_le_bytes());
-            i += 1;
+        if self.arena.capacity() < len {
+            self.arena = BytesMut::with_capacity(len.max(ARENA_BLOCK));
         }
-        let tail = words.into_remainder();
-        let last = self.word(id, i).to_le_bytes();
-        tail.copy_from_slice(&last[..tail.len()]);
-        b.freeze()
+        self.arena.resize(len, 0);
+        write_header(&mut self.arena, id, planned.reply_to);
+        fill_body(self.key(id), &mut self.arena[HEADER_LEN..]);
+        self.arena.split().freeze()
     }
 
     /// The first byte of `payload` that differs from message `id`'s, if any
@@ -301,38 +308,23 @@ impl DirectionChecker {
         payload: &[u8],
     ) -> Option<usize> {
         let mut header = [0u8; HEADER_LEN];
-        header[..8].copy_from_slice(&id.to_le_bytes());
-        header[8..].copy_from_slice(&reply_to.unwrap_or(u64::MAX).to_le_bytes());
+        write_header(&mut header, id, reply_to);
+        if payload.len() == len
+            && payload[..HEADER_LEN] == header
+            && body_matches(self.key(id), &payload[HEADER_LEN..])
+        {
+            return None;
+        }
+        // Rare: build the expected payload to tell where it differs.
+        let mut want = vec![0u8; len];
+        write_header(&mut want, id, reply_to);
+        fill_body(self.key(id), &mut want[HEADER_LEN..]);
         let common = payload.len().min(len);
-        let differs = |at: usize, got: &[u8], want: &[u8]| {
-            got.iter()
-                .zip(want)
-                .position(|(a, b)| a != b)
-                .map(|j| at + j)
-        };
-        if let Some(i) = differs(0, &payload[..common.min(HEADER_LEN)], &header) {
-            return Some(i);
-        }
-        if common > HEADER_LEN {
-            let body = &payload[HEADER_LEN..common];
-            let mut words = body.chunks_exact(8);
-            let mut i = 0;
-            for chunk in &mut words {
-                let mut got = [0u8; 8];
-                got.copy_from_slice(chunk);
-                let want = self.word(id, i);
-                if u64::from_le_bytes(got) != want {
-                    return differs(HEADER_LEN + 8 * i, chunk, &want.to_le_bytes());
-                }
-                i += 1;
-            }
-            let tail = words.remainder();
-            let want = self.word(id, i).to_le_bytes();
-            if let Some(at) = differs(HEADER_LEN + 8 * i, tail, &want[..tail.len()]) {
-                return Some(at);
-            }
-        }
-        (payload.len() != len).then_some(common)
+        payload
+            .iter()
+            .zip(&want)
+            .position(|(a, b)| a != b)
+            .or((payload.len() != len).then_some(common))
     }
 
     /// Records that message `next_id()` was accepted by `send` at `now`.
@@ -493,6 +485,49 @@ impl DirectionChecker {
     }
 }
 
+/// The size of the blocks payloads are cut from (a larger message gets a
+/// block of its own). A block is freed when its last message is.
+const ARENA_BLOCK: usize = 64 * 1024;
+
+/// The odd step between the words of a body pattern (2^64 / φ).
+const STEP: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// Writes a payload's header: its id and the id it answers.
+fn write_header(payload: &mut [u8], id: u64, reply_to: Option<u64>) {
+    payload[..8].copy_from_slice(&id.to_le_bytes());
+    payload[8..HEADER_LEN].copy_from_slice(&reply_to.unwrap_or(u64::MAX).to_le_bytes());
+}
+
+/// Fills `body` with the pattern starting at `key`; a last partial word
+/// is cut short.
+fn fill_body(key: u64, body: &mut [u8]) {
+    let mut word = key;
+    let mut words = body.chunks_exact_mut(8);
+    for chunk in &mut words {
+        chunk.copy_from_slice(&word.to_le_bytes());
+        word = word.wrapping_add(STEP);
+    }
+    let tail = words.into_remainder();
+    tail.copy_from_slice(&word.to_le_bytes()[..tail.len()]);
+}
+
+/// Whether `body` is the pattern starting at `key`, every byte of it. No
+/// early exit: the loop folds the differences of all words, so it runs
+/// without branches, several words at a time.
+fn body_matches(key: u64, body: &[u8]) -> bool {
+    let mut word = key;
+    let mut differ = 0;
+    let mut words = body.chunks_exact(8);
+    for chunk in &mut words {
+        let mut got = [0u8; 8];
+        got.copy_from_slice(chunk);
+        differ |= u64::from_le_bytes(got) ^ word;
+        word = word.wrapping_add(STEP);
+    }
+    let tail = words.remainder();
+    differ == 0 && *tail == word.to_le_bytes()[..tail.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -571,5 +606,85 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn every_flipped_bit_is_caught_where_it_is() {
+        let mut c = DirectionChecker::new(3);
+        let a = send(&mut c, planned(0, false, 45));
+        for offset in 0..a.len() {
+            for bit in 0..8 {
+                let mut flipped = BytesMut::from(&a[..]);
+                flipped[offset] ^= 1 << bit;
+                let got = c.on_delivered(0, 0, false, &flipped.freeze());
+                let want = if offset < 8 {
+                    // Another id, never sent.
+                    ViolationKind::UnknownMessage {
+                        id: Some(1 << (8 * offset + bit)),
+                        len: a.len(),
+                    }
+                } else {
+                    ViolationKind::Corrupted { id: 0, offset }
+                };
+                assert_eq!(got, Err(want), "byte {offset} bit {bit}");
+            }
+        }
+        assert!(c.on_delivered(0, 0, false, &a).is_ok());
+    }
+
+    #[test]
+    fn bytes_of_another_message_or_another_offset_are_caught() {
+        let mut c = DirectionChecker::new(4);
+        let a = send(&mut c, planned(0, false, 64));
+        let b = send(&mut c, planned(0, false, 64));
+        // Message 1's body behind message 0's header.
+        let mut swapped = BytesMut::from(&a[..HEADER_LEN]);
+        swapped.extend_from_slice(&b[HEADER_LEN..]);
+        assert_eq!(
+            c.on_delivered(0, 0, false, &swapped.freeze()),
+            Err(ViolationKind::Corrupted {
+                id: 0,
+                offset: HEADER_LEN
+            })
+        );
+        // One fragment of message 1 in the middle of message 0.
+        let mut patched = BytesMut::from(&a[..]);
+        patched[32..48].copy_from_slice(&b[32..48]);
+        assert!(matches!(
+            c.on_delivered(0, 0, false, &patched.freeze()),
+            Err(ViolationKind::Corrupted { id: 0, offset }) if (32..48).contains(&offset)
+        ));
+        // Message 0's body moved by one word, or by one byte.
+        for shift in [8, 1] {
+            let mut moved = BytesMut::from(&a[..HEADER_LEN]);
+            moved.extend_from_slice(&a[HEADER_LEN + shift..]);
+            moved.extend_from_slice(&a[a.len() - shift..]);
+            assert!(
+                matches!(
+                    c.on_delivered(0, 0, false, &moved.freeze()),
+                    Err(ViolationKind::Corrupted { id: 0, .. })
+                ),
+                "shift by {shift}"
+            );
+        }
+        assert!(c.on_delivered(0, 0, false, &a).is_ok());
+        assert!(c.on_delivered(0, 0, false, &b).is_ok());
+    }
+
+    #[test]
+    fn no_word_of_the_pattern_repeats_within_a_direction() {
+        // Any aligned word out of place, within a message or across
+        // messages, differs from the word expected there.
+        let c = DirectionChecker::new(5);
+        let mut seen = std::collections::HashSet::new();
+        for id in 0..300 {
+            let mut body = vec![0u8; 8 * 512];
+            fill_body(c.key(id), &mut body);
+            for chunk in body.chunks_exact(8) {
+                let mut word = [0u8; 8];
+                word.copy_from_slice(chunk);
+                assert!(seen.insert(word), "message {id} repeats a word");
+            }
+        }
     }
 }

@@ -149,9 +149,6 @@ pub(crate) struct InFlight {
     /// Bytes of those chunks: they left the flight but still occupy the
     /// peer's window.
     marked_bytes: usize,
-    /// Keys of chunks acknowledged by gap blocks, so reneging is found
-    /// without scanning the whole flight.
-    gap_acked: BTreeSet<u64>,
 }
 
 impl InFlight {
@@ -164,7 +161,6 @@ impl InFlight {
             flight: 0,
             marked: BTreeSet::new(),
             marked_bytes: 0,
-            gap_acked: BTreeSet::new(),
         }
     }
 
@@ -208,15 +204,14 @@ impl InFlight {
     }
 
     /// Applies `f` to the chunk at `key`, keeping the flight size and the
-    /// marked and gap-acked sets in step.
+    /// marked set in step.
     pub(crate) fn update<R>(&mut self, key: u64, f: impl FnOnce(&mut Sent) -> R) -> Option<R> {
         let i = self.index(key)?;
         let sent = &mut self.chunks[i];
-        let (before, was_marked, was_acked) =
-            (sent.flight_bytes(), sent.to_retransmit, sent.gap_acked);
+        let (before, was_marked) = (sent.flight_bytes(), sent.to_retransmit);
         let r = f(sent);
         let len = sent.len();
-        let (after, marked, acked) = (sent.flight_bytes(), sent.to_retransmit, sent.gap_acked);
+        let (after, marked) = (sent.flight_bytes(), sent.to_retransmit);
         self.flight = self.flight + after - before;
         if marked != was_marked {
             if marked {
@@ -225,13 +220,6 @@ impl InFlight {
             } else {
                 self.marked.remove(&key);
                 self.marked_bytes -= len;
-            }
-        }
-        if acked != was_acked {
-            if acked {
-                self.gap_acked.insert(key);
-            } else {
-                self.gap_acked.remove(&key);
             }
         }
         Some(r)
@@ -257,9 +245,6 @@ impl InFlight {
         }
         while self.marked.first().is_some_and(|&k| k <= key) {
             self.marked.pop_first();
-        }
-        while self.gap_acked.first().is_some_and(|&k| k <= key) {
-            self.gap_acked.pop_first();
         }
     }
 
@@ -312,11 +297,6 @@ impl InFlight {
     /// Bytes of chunks marked for retransmission.
     pub(crate) fn marked_bytes(&self) -> usize {
         self.marked_bytes
-    }
-
-    /// Keys of chunks acknowledged by gap blocks, in order.
-    pub(crate) fn gap_acked(&self) -> impl Iterator<Item = u64> + '_ {
-        self.gap_acked.iter().copied()
     }
 }
 

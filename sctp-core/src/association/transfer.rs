@@ -135,10 +135,11 @@ pub(super) struct Transfer {
     /// receive window then, data it held included.
     peer_a_rwnd: usize,
     cc: Box<dyn CongestionController>,
-    /// Scratch space for SACK processing, kept to spare an allocation per
-    /// SACK: the gap blocks as unwrapped TSN ranges, and reneged TSNs.
+    /// The latest SACK's gap blocks as sorted unwrapped TSN ranges: the
+    /// outstanding chunks marked gap-acked are exactly those in them.
     sack_ranges: Vec<(u64, u64)>,
-    reneged: Vec<u64>,
+    /// The buffer of the ranges before last, reused.
+    spare_ranges: Vec<(u64, u64)>,
     /// Where outgoing packets are written: up to [`TX_BUFFER_PACKETS`]
     /// packets share one allocation. Allocated with the first packet, and
     /// let go when all our data is acknowledged, and with the spare
@@ -273,10 +274,40 @@ fn merge_ranges(ranges: &mut Vec<(u64, u64)>) {
     ranges.truncate(merged);
 }
 
-/// Whether `key` lies in one of the sorted, disjoint inclusive `ranges`.
-fn covers(ranges: &[(u64, u64)], key: u64) -> bool {
-    let i = ranges.partition_point(|&(lo, _)| lo <= key);
-    i > 0 && ranges[i - 1].1 >= key
+/// Calls `f(lo, hi)` for each inclusive range of the keys in `a` and not
+/// in `b`, in order; both are sorted, disjoint inclusive ranges (as
+/// [`merge_ranges`] leaves them). Linear in the number of ranges.
+#[inline]
+fn for_each_difference(a: &[(u64, u64)], b: &[(u64, u64)], mut f: impl FnMut(u64, u64)) {
+    let mut first = 0;
+    for &(lo, hi) in a {
+        if lo > hi {
+            continue;
+        }
+        // Ranges of `b` wholly below this one are below every later one.
+        while b.get(first).is_some_and(|&(_, end)| end < lo) {
+            first += 1;
+        }
+        // The keys from `start` on are not decided yet.
+        let mut start = lo;
+        let mut rest_cut = false;
+        for &(cut_lo, cut_hi) in &b[first..] {
+            if cut_lo > hi {
+                break;
+            }
+            if cut_lo > start {
+                f(start, cut_lo - 1);
+            }
+            if cut_hi >= hi {
+                rest_cut = true;
+                break;
+            }
+            start = start.max(cut_hi + 1);
+        }
+        if !rest_cut {
+            f(start, hi);
+        }
+    }
 }
 
 impl Transfer {
@@ -302,7 +333,7 @@ impl Transfer {
                 peer_rwnd: peer_rwnd as usize,
             }),
             sack_ranges: Vec::new(),
-            reneged: Vec::new(),
+            spare_ranges: Vec::new(),
             tx_buffer: BytesMut::new(),
             rto: RtoEstimator::new(config.rto_initial, config.rto_min, config.rto_max),
             rto_sampled_at: None,
@@ -599,7 +630,7 @@ impl Transfer {
             self.ready = VecDeque::new();
         }
         self.sack_ranges = Vec::new();
-        self.reneged = Vec::new();
+        self.spare_ranges = Vec::new();
     }
 
     /// User data held: in reassembly, or whole and waiting to be read.
@@ -1140,54 +1171,64 @@ impl Association {
         // RFC 3758 §3.5 C1 to C3: while abandoned chunks lie past the
         // cumulative ack, the peer is sent a FORWARD TSN (again).
         t.advance_peer_ack_point();
-        // Gap ack blocks: offsets from the cumulative TSN ack (§3.3.4).
-        let mut gap_bytes = 0;
-        let mut highest_newly_acked = None;
-        t.sack_ranges.clear();
+        // Gap ack blocks: offsets from the cumulative TSN ack (§3.3.4), as
+        // sorted ranges of unwrapped TSNs, cut to what was sent.
+        let mut ranges = std::mem::take(&mut t.spare_ranges);
+        ranges.clear();
+        let sent_end = t.inflight.end();
         for block in sack.gap_blocks.iter() {
             if block.start == 0 || block.end < block.start {
                 continue;
             }
             let (lo, hi) = (cum + u64::from(block.start), cum + u64::from(block.end));
-            t.sack_ranges.push((lo, hi));
-            for key in t.inflight.keys(lo..=hi) {
-                // Most of a block was acknowledged by earlier SACKs: a
-                // look is cheaper than the bookkeeping of an update.
-                if t.inflight.get(key).is_some_and(|s| s.gap_acked) {
-                    continue;
-                }
-                let newly = t.inflight.update(key, |s| {
-                    let newly = !s.gap_acked;
-                    s.gap_acked = true;
-                    s.to_retransmit = false;
-                    (newly, s.len(), s.retransmitted, s.sent_at)
-                });
-                if let Some((true, len, retransmitted, sent_at)) = newly {
-                    gap_bytes += len;
-                    highest_newly_acked = Some(key);
-                    if let Some(rates) = t.rates.as_mut() {
-                        rates.on_acked(key, now);
-                    }
-                    if let Some(rack) = t.rack.as_mut() {
-                        rack.on_acked(now, sent_at, key, retransmitted);
-                    }
-                    if !retransmitted {
-                        rtt = Some((now.saturating_duration_since(sent_at), sent_at));
-                    }
-                }
+            if lo < sent_end {
+                ranges.push((lo, hi.min(sent_end - 1)));
             }
         }
-        // RFC 9260 §6.2.1: a chunk gap-acked before but not now was
-        // reneged: it counts as outstanding again.
-        merge_ranges(&mut t.sack_ranges);
-        t.reneged.clear();
-        let ranges = &t.sack_ranges;
-        t.reneged
-            .extend(t.inflight.gap_acked().filter(|&k| !covers(ranges, k)));
-        for i in 0..t.reneged.len() {
-            let key = t.reneged[i];
-            t.inflight.update(key, |s| s.gap_acked = false);
+        merge_ranges(&mut ranges);
+        // After every SACK, the outstanding chunks marked gap-acked are
+        // exactly those in its ranges: only what this SACK's ranges add to
+        // the previous one's is new, and only what they drop is reneged.
+        // Each SACK costs its blocks and the chunks whose state changes,
+        // not the whole block again.
+        let previous = std::mem::take(&mut t.sack_ranges);
+        let mut gap_bytes = 0;
+        let mut highest_newly_acked = None;
+        // No gaps now or before, the usual case: nothing to walk.
+        if !(ranges.is_empty() && previous.is_empty()) {
+            for_each_difference(&ranges, &previous, |lo, hi| {
+                for key in t.inflight.keys(lo..=hi) {
+                    let newly = t.inflight.update(key, |s| {
+                        let newly = !s.gap_acked;
+                        s.gap_acked = true;
+                        s.to_retransmit = false;
+                        (newly, s.len(), s.retransmitted, s.sent_at)
+                    });
+                    if let Some((true, len, retransmitted, sent_at)) = newly {
+                        gap_bytes += len;
+                        highest_newly_acked = Some(key);
+                        if let Some(rates) = t.rates.as_mut() {
+                            rates.on_acked(key, now);
+                        }
+                        if let Some(rack) = t.rack.as_mut() {
+                            rack.on_acked(now, sent_at, key, retransmitted);
+                        }
+                        if !retransmitted {
+                            rtt = Some((now.saturating_duration_since(sent_at), sent_at));
+                        }
+                    }
+                }
+            });
+            // RFC 9260 §6.2.1: a chunk gap-acked before but not now was
+            // reneged: it counts as outstanding again.
+            for_each_difference(&previous, &ranges, |lo, hi| {
+                for key in t.inflight.keys(lo.max(cum + 1)..=hi) {
+                    t.inflight.update(key, |s| s.gap_acked = false);
+                }
+            });
         }
+        t.sack_ranges = ranges;
+        t.spare_ranges = previous;
         // RFC 9260 §7.2.4: every chunk below the highest TSN newly
         // acknowledged and still missing gets a miss indication; the
         // third marks it for one fast retransmission.
@@ -1202,29 +1243,36 @@ impl Association {
             }
             fast_loss = t.rack_detect_loss(now) > 0;
         } else if let Some(htna) = highest_newly_acked {
-            for key in t.inflight.keys(..htna) {
-                let missing = |s: &Sent| !(s.gap_acked || s.fast_done || s.abandoned);
-                if !t.inflight.get(key).is_some_and(missing) {
-                    continue;
-                }
-                let marked = t.inflight.update(key, |s| {
-                    s.misses += 1;
-                    if s.misses >= 3 {
-                        s.to_retransmit = true;
-                        s.fast = true;
-                        s.fast_done = true;
-                        return Some(s.len());
+            // The chunks missing below the HTNA lie in the holes between
+            // the cumulative ack and the ranges, the only ones walked.
+            let holes = [(cum + 1, htna - 1)];
+            let ranges = std::mem::take(&mut t.sack_ranges);
+            for_each_difference(&holes, &ranges, |lo, hi| {
+                for key in t.inflight.keys(lo..=hi) {
+                    let missing = |s: &Sent| !(s.gap_acked || s.fast_done || s.abandoned);
+                    if !t.inflight.get(key).is_some_and(missing) {
+                        continue;
                     }
-                    None
-                });
-                if let Some(Some(len)) = marked {
-                    fast_loss = true;
-                    t.counters.fast_retransmits += 1;
-                    if let Some(rates) = t.rates.as_mut() {
-                        rates.on_loss(len);
+                    let marked = t.inflight.update(key, |s| {
+                        s.misses += 1;
+                        if s.misses >= 3 {
+                            s.to_retransmit = true;
+                            s.fast = true;
+                            s.fast_done = true;
+                            return Some(s.len());
+                        }
+                        None
+                    });
+                    if let Some(Some(len)) = marked {
+                        fast_loss = true;
+                        t.counters.fast_retransmits += 1;
+                        if let Some(rates) = t.rates.as_mut() {
+                            rates.on_loss(len);
+                        }
                     }
                 }
-            }
+            });
+            t.sack_ranges = ranges;
         }
         let rtt = rtt.map(|(sample, sent_at)| {
             // RFC 9260 §6.3.1 C4: the RTO takes at most one measurement
@@ -1636,6 +1684,52 @@ impl Incoming {
         match self {
             Incoming::Data(c) => c.immediate_sack,
             Incoming::IData(c) => c.immediate_sack,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{for_each_difference, merge_ranges};
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
+
+    fn difference(a: &[(u64, u64)], b: &[(u64, u64)]) -> Vec<(u64, u64)> {
+        let mut out = Vec::new();
+        for_each_difference(a, b, |lo, hi| out.push((lo, hi)));
+        out
+    }
+
+    #[test]
+    fn difference_cuts_ranges_at_every_kind_of_overlap() {
+        let a = [(10, 20), (30, 40), (50, 50)];
+        assert_eq!(difference(&a, &[]), a);
+        assert_eq!(difference(&a, &[(0, 100)]), []);
+        assert_eq!(
+            difference(&a, &[(5, 12), (15, 16), (19, 31), (40, 45)]),
+            [(13, 14), (17, 18), (32, 39), (50, 50)]
+        );
+        assert_eq!(difference(&[(5, 4)], &[]), [], "an empty range");
+    }
+
+    fn keys(ranges: &[(u64, u64)]) -> BTreeSet<u64> {
+        ranges.iter().flat_map(|&(lo, hi)| lo..=hi).collect()
+    }
+
+    proptest! {
+        #[test]
+        fn difference_matches_the_set_difference(
+            a in prop::collection::vec((0u64..200, 0u64..20), 0..8),
+            b in prop::collection::vec((0u64..200, 0u64..20), 0..8),
+        ) {
+            let mut a: Vec<_> = a.into_iter().map(|(lo, len)| (lo, lo + len)).collect();
+            let mut b: Vec<_> = b.into_iter().map(|(lo, len)| (lo, lo + len)).collect();
+            merge_ranges(&mut a);
+            merge_ranges(&mut b);
+            let got = difference(&a, &b);
+            prop_assert!(got.windows(2).all(|w| w[0].1 + 1 < w[1].0), "{got:?}");
+            let expected: BTreeSet<u64> = keys(&a).difference(&keys(&b)).copied().collect();
+            prop_assert_eq!(keys(&got), expected);
         }
     }
 }

@@ -46,6 +46,7 @@ impl PacketBuilder {
 
     /// Like [`PacketBuilder::new`] but writing into `buf` (cleared first),
     /// so a caller can reuse one allocation for many packets.
+    #[inline]
     pub fn with_buffer(
         header: CommonHeader,
         mtu: usize,
@@ -66,6 +67,7 @@ impl PacketBuilder {
     }
 
     /// Room left for chunks, in bytes including their padding.
+    #[inline]
     pub fn remaining(&self) -> usize {
         self.mtu.saturating_sub(self.buf.len())
     }
@@ -76,6 +78,7 @@ impl PacketBuilder {
     }
 
     /// Whether no chunk has been added.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.chunks == 0
     }
@@ -146,6 +149,7 @@ impl PacketBuilder {
     /// assert!(buffer.capacity() >= 13 * 1200, "the rest stays available");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[inline]
     pub fn finish_split(mut self, mode: ChecksumMode) -> (Bytes, BytesMut) {
         self.write_checksum(mode);
         let rest = self.buf.split_off(self.buf.len());
@@ -154,6 +158,7 @@ impl PacketBuilder {
 
     /// The buffer of a packet that will not be sent, for reuse by
     /// [`PacketBuilder::with_buffer`].
+    #[inline]
     pub fn into_buffer(self) -> BytesMut {
         self.buf
     }

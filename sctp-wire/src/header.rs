@@ -37,6 +37,7 @@ pub struct CommonHeader {
 
 impl CommonHeader {
     /// A header for sending; the checksum is filled in by the builder.
+    #[inline]
     pub fn new(src_port: u16, dst_port: u16, verification_tag: u32) -> Self {
         CommonHeader {
             src_port,

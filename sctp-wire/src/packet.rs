@@ -67,6 +67,7 @@ impl Packet {
     }
 
     /// The common header.
+    #[inline]
     pub fn header(&self) -> &CommonHeader {
         &self.header
     }
@@ -101,6 +102,7 @@ impl Packet {
     /// assert!(bad.bundles_a_lone_chunk());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[inline]
     pub fn bundles_a_lone_chunk(&self) -> bool {
         self.summary.count > 1 && self.summary.has_lone_kind
     }
@@ -113,6 +115,7 @@ impl Packet {
     /// The chunks, cut out but not decoded. Their framing was checked by
     /// [`Packet::decode`], so the iterator yields no error for a packet
     /// built by it.
+    #[inline]
     pub fn raw_chunks(&self) -> RawChunks<'_> {
         RawChunks::new(&self.datagram, COMMON_HEADER_LEN)
     }
@@ -121,6 +124,7 @@ impl Packet {
     /// decode yields an error and iteration goes on with the next one, so
     /// the caller decides, as RFC 9260 asks per chunk type, whether the
     /// rest of the packet is still processed.
+    #[inline]
     pub fn chunks(&self) -> impl Iterator<Item = Result<Chunk, WireError>> + '_ {
         self.raw_chunks().map(|raw| raw.and_then(Chunk::decode))
     }

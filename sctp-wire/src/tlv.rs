@@ -217,6 +217,7 @@ impl<'a> RawChunks<'a> {
 impl Iterator for RawChunks<'_> {
     type Item = Result<RawChunk, WireError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         let item = self.walker.next_in(self.datagram, chunk_element)?;
         Some(item.map(|(head, range, offset)| RawChunk {

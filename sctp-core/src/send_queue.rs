@@ -20,8 +20,10 @@
 //! Costs: O(1) per fragment for FCFS and round robin, O(log s) for weighted
 //! fair queueing with s streams holding data; entries left behind by
 //! messages given up (RFC 3758) are skipped lazily, each once. Only
-//! streams with queued messages have a queue; an idle association holds
-//! no allocation besides the sequence numbers of the streams it used.
+//! streams with queued messages have a queue (and the last stream to
+//! empty, when it was the only one, keeps its allocation); an idle
+//! association holds no allocation besides the sequence numbers of the
+//! streams it used.
 
 use crate::send::{MessageRef, Policy};
 use crate::stream_hash::StreamIdHasher;
@@ -318,9 +320,11 @@ impl SendQueue {
         self.take_fragment(tsn, max_payload, 0)
     }
 
-    /// [`next_fragment`](Self::next_fragment), except that a message whose
-    /// rest is longer than `max_payload` but at most `uncut_up_to` bytes
-    /// is not cut: `None`, so that the next packet carries it whole.
+    /// The next fragment of at most `max_payload` bytes (at least 1), as
+    /// a DATA chunk with TSN `tsn` (see `next_fragment`), except that a
+    /// message whose rest is longer than `max_payload` but at most
+    /// `uncut_up_to` bytes is not cut: `None`, so that the next packet
+    /// carries it whole.
     pub(crate) fn take_fragment(
         &mut self,
         tsn: Tsn,

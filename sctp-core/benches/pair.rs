@@ -5,81 +5,15 @@
 //! `cargo bench -p sctp-core`.
 #![allow(missing_docs)] // criterion_group! generates undocumented items
 
-use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use sctp_core::{Association, Config, SeededRandom, SendError, State};
-use sctp_wire::Ppid;
-use std::time::{Duration, Instant};
+
+#[path = "common/pair.rs"]
+mod common;
 
 const TOTAL: usize = 64 << 20;
 
-fn config(zero_checksum: bool) -> Config {
-    Config {
-        zero_checksum,
-        mtu: 1200,
-        max_message_size: 64 * 1024,
-        max_receive_buffer: 4 << 20,
-        send_buffer_size: 4 << 20,
-        heartbeat_interval: None,
-        ..Config::default()
-    }
-}
-
-/// Moves packets both ways until neither side has anything to send.
-fn exchange(a: &mut Association, z: &mut Association, now: Instant) -> bool {
-    let mut moved = false;
-    loop {
-        let mut any = false;
-        while let Some(d) = a.poll_transmit(now) {
-            z.handle_datagram(now, d);
-            any = true;
-        }
-        while let Some(d) = z.poll_transmit(now) {
-            a.handle_datagram(now, d);
-            any = true;
-        }
-        if !any {
-            return moved;
-        }
-        moved = true;
-    }
-}
-
-/// Sends `TOTAL` bytes as messages of `size` bytes; returns the bytes read.
 fn transfer(size: usize, zero_checksum: bool) -> usize {
-    #[allow(clippy::disallowed_methods)] // the bench's epoch; time is virtual after it
-    let mut now = Instant::now();
-    let mut a = Association::client(config(zero_checksum), now, Box::new(SeededRandom::new(1)));
-    let mut z = Association::server(config(zero_checksum), now, Box::new(SeededRandom::new(2)));
-    exchange(&mut a, &mut z, now);
-    assert_eq!(a.state(), State::Established);
-    let message = Bytes::from(vec![0x5a; size]);
-    let (mut sent, mut read) = (0, 0);
-    while read < TOTAL {
-        while sent < TOTAL {
-            match a.send(now, 0, Ppid::BINARY, false, message.clone()) {
-                Ok(()) => sent += size,
-                Err(SendError::BufferFull { .. }) => break,
-                Err(e) => panic!("{e}"),
-            }
-        }
-        let moved = exchange(&mut a, &mut z, now);
-        while let Some(m) = z.read() {
-            read += m.payload.len();
-        }
-        if !moved {
-            // Only timers (the delayed SACK) can move things on.
-            now = a
-                .poll_timeout()
-                .into_iter()
-                .chain(z.poll_timeout())
-                .min()
-                .unwrap_or(now + Duration::from_millis(1));
-            a.handle_timeout(now);
-            z.handle_timeout(now);
-        }
-    }
-    read
+    common::transfer(TOTAL, size, zero_checksum)
 }
 
 fn pair(c: &mut Criterion) {

@@ -8,24 +8,8 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use sctp_sim::{Scenario, Simulation};
 use std::time::Instant;
 
-const SCENARIO: &str = r#"
-name = "bench"
-duration_ms = 60000
-sample_interval_ms = 100
-[[links]]
-name = "bottleneck"
-forward = { bandwidth_mbps = 100, delay_ms = 10, queue_bytes = 300000 }
-[[associations]]
-name = "a"
-link = "bottleneck"
-config = { rto_min_ms = 200, receive_buffer = 4000000, send_buffer = 4000000 }
-workload = { kind = "bulk", bytes = 20000000, message_size = 1100 }
-[[associations]]
-name = "b"
-link = "bottleneck"
-config = { rto_min_ms = 200, receive_buffer = 4000000, send_buffer = 4000000 }
-workload = { kind = "bulk", bytes = 20000000, message_size = 1100 }
-"#;
+/// Shared with `examples/engine_run.rs`, which runs it once for a profiler.
+const SCENARIO: &str = include_str!("engine.toml");
 
 fn engine(c: &mut Criterion) {
     #[allow(clippy::disallowed_methods)]

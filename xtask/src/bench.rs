@@ -2,7 +2,9 @@
 //! benchmarks, ARGS passed to `cargo bench`; `cargo xtask bench udp`:
 //! sctp-perf over UDP on loopback against a bare UDP socket pair, measured
 //! in turn in the same run, and the ratio of the two; `cargo xtask bench
-//! idle`: 10 000 idle associations on one endpoint within 100 MiB of RSS.
+//! idle`: 10 000 idle associations on one endpoint within 100 MiB of RSS;
+//! `cargo xtask bench instructions`: the instructions one run of the pair
+//! and engine benches takes, counted by callgrind.
 
 use crate::interop::{free_port, Server};
 use crate::util::{self, Result};
@@ -30,6 +32,7 @@ const RUNS: usize = 3;
 pub(crate) fn run(args: &[String]) -> Result {
     match args {
         [part, rest @ ..] if part == "udp" => udp(&UdpArgs::parse(rest)?),
+        [part] if part == "instructions" => instructions(),
         [part] if part == "idle" => {
             util::run(util::cargo().args([
                 "build",
@@ -353,4 +356,74 @@ fn json_field(json: &str, key: &str) -> Result<f64> {
 /// under 100 MiB of RSS, measured by the `idle_endpoint` example at `exe`.
 pub(crate) fn idle_endpoint(exe: &std::path::Path) -> Result {
     util::run(Command::new(exe).args(["10000", "100"]))
+}
+
+/// What `cargo xtask bench instructions` counts: (label, package, example,
+/// arguments).
+const COUNTED: [(&str, &str, &str, &[&str]); 5] = [
+    (
+        "pair, 16 MiB as 64 KiB messages",
+        "sctp-core",
+        "pair_transfer",
+        &["65536", "16"],
+    ),
+    (
+        "pair, 16 MiB as 1 KiB messages",
+        "sctp-core",
+        "pair_transfer",
+        &["1024", "16"],
+    ),
+    (
+        "pair, 64 KiB, zero checksum",
+        "sctp-core",
+        "pair_transfer",
+        &["65536", "16", "zero"],
+    ),
+    (
+        "pair, 1 KiB, zero checksum",
+        "sctp-core",
+        "pair_transfer",
+        &["1024", "16", "zero"],
+    ),
+    ("sim engine bench scenario", "sctp-sim", "engine_run", &[]),
+];
+
+/// Instructions per run of the pair and engine benches' work, counted by
+/// callgrind: unlike seconds on a shared machine, the same for the same
+/// binary, so two builds compare run by run. Release profile, as users
+/// build; installs valgrind with apt-get when missing.
+fn instructions() -> Result {
+    if !util::succeeds(Command::new("valgrind").arg("--version")) {
+        println!("valgrind: missing, installing it with apt-get");
+        util::apt_install(&["valgrind"])?;
+    }
+    for package in ["sctp-core", "sctp-sim"] {
+        let examples = COUNTED
+            .iter()
+            .filter(|c| c.1 == package)
+            .flat_map(|c| ["--example", c.2]);
+        util::run(
+            util::cargo()
+                .args(["build", "--release", "-p", package])
+                .args(examples),
+        )?;
+    }
+    for (label, _, example, args) in COUNTED {
+        let exe = util::target_dir().join("release/examples").join(example);
+        let out = Command::new("valgrind")
+            .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+            .arg(&exe)
+            .args(args)
+            .output()?;
+        if !out.status.success() {
+            return Err(format!("callgrind on {} failed", exe.display()).into());
+        }
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let refs = stderr
+            .lines()
+            .find_map(|l| l.split_once("I   refs:").map(|(_, n)| n.trim().to_string()))
+            .ok_or("callgrind printed no instruction count")?;
+        println!("{label:<36} {refs:>15} instructions");
+    }
+    Ok(())
 }

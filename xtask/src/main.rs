@@ -8,6 +8,7 @@
 //! cargo xtask bench    # the sctp-wire, sctp-core and sctp-sim benchmarks
 //! cargo xtask bench udp [--against PATH] [--runs N]  # sctp-perf against bare UDP on loopback
 //! cargo xtask bench idle # 10 000 idle associations within 100 MiB of RSS
+//! cargo xtask bench instructions # callgrind's instruction counts for the pair and engine benches' work
 //! cargo xtask fuzz wire --seconds N   # cargo-fuzz on packet decoding
 //! cargo xtask sim      # the simulator's built-in scenarios (the main job)
 //! cargo xtask sim --issue8  # BBR beside RFC 9260, full length, checked
@@ -62,9 +63,11 @@ enum Command {
     /// Run the sctp-wire, sctp-core and sctp-sim benchmarks, passing extra
     /// arguments through; `bench udp [--against PATH] [--runs N]` compares
     /// sctp-perf with bare UDP (and with another sctp-perf binary),
-    /// `bench idle` measures 10 000 idle associations.
+    /// `bench idle` measures 10 000 idle associations, `bench
+    /// instructions` counts the pair and engine benches' instructions.
     Bench {
-        /// `udp`, `idle`, or arguments for `cargo bench` (after `--`, for the bench harness).
+        /// `udp`, `idle`, `instructions`, or arguments for `cargo bench`
+        /// (after `--`, for the bench harness).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },

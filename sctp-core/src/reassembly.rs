@@ -418,7 +418,7 @@ impl Reassembly {
             unordered,
             beginning,
             ending,
-            payload,
+            mut payload,
             ..
         } = chunk;
         // RFC 9260 §6.2: "If an endpoint receives a DATA chunk with no user
@@ -429,7 +429,9 @@ impl Reassembly {
         }
         let key = self.tsn_keys.key(tsn);
         if !beginning {
-            if let Some(done) = self.extend_run(key, stream_id, unordered, ssn, ending, &payload) {
+            if let Some(done) =
+                self.extend_run(key, stream_id, unordered, ssn, ending, &mut payload)
+            {
                 return done;
             }
         }
@@ -568,7 +570,7 @@ impl Reassembly {
         unordered: bool,
         ssn: Ssn,
         ending: bool,
-        payload: &Bytes,
+        payload: &mut Bytes,
     ) -> Option<Result<(), ReassemblyError>> {
         let len = payload.len();
         if self.floor.is_some_and(|floor| key <= floor)
@@ -599,12 +601,16 @@ impl Reassembly {
         run.end = key;
         run.ending = ending;
         run.bytes += len;
-        run.fragments.push_back(payload.clone());
+        // Taken, not cloned: no reference count to raise and drop again.
+        // Nothing below returns `None`, so the caller never sees it empty.
+        run.fragments.push_back(std::mem::take(payload));
         self.buffered += len;
         if !ending {
             return Some(Ok(()));
         }
-        let run = self.detach_run(start)?;
+        let Some(run) = self.detach_run(start) else {
+            return Some(Ok(()));
+        };
         let (ssn, ssn_key) = (run.ssn, run.ssn_key);
         self.fragments_hint = u16::try_from(run.fragments.len())
             .unwrap_or(u16::MAX)

@@ -27,7 +27,7 @@
 
 use crate::send::{MessageRef, Policy};
 use crate::stream_hash::StreamIdHasher;
-use bytes::Bytes;
+use bytes::{Buf, Bytes};
 use sctp_wire::{DataChunk, Ppid, Ssn, StreamId, Tsn};
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::hash::BuildHasherDefault;
@@ -378,7 +378,16 @@ impl SendQueue {
             beginning: start == 0,
             ending: ended,
             immediate_sack: false,
-            payload: front.payload.slice(start..end),
+            payload: if ended {
+                // The message's last fragment: its rest is moved out, not
+                // sliced (no reference count to raise, then drop with the
+                // message).
+                let mut rest = std::mem::take(&mut front.payload);
+                rest.advance(start);
+                rest
+            } else {
+                front.payload.slice(start..end)
+            },
         };
         let message = front.message;
         let len = end - start;

@@ -1165,8 +1165,6 @@ impl Association {
         if let Some((stream, n)) = released {
             t.buffers.release(stream, n);
         }
-        // The latest chunk sent once among those just acknowledged.
-        let mut rtt = rtt_sent_at.map(|sent_at| (now.saturating_duration_since(sent_at), sent_at));
         t.cum_ack = cum;
         // RFC 3758 §3.5 C1 to C3: while abandoned chunks lie past the
         // cumulative ack, the peer is sent a FORWARD TSN (again).
@@ -1214,7 +1212,7 @@ impl Association {
                             rack.on_acked(now, sent_at, key, retransmitted);
                         }
                         if !retransmitted {
-                            rtt = Some((now.saturating_duration_since(sent_at), sent_at));
+                            rtt_sent_at = Some(sent_at);
                         }
                     }
                 }
@@ -1274,7 +1272,10 @@ impl Association {
             });
             t.sack_ranges = ranges;
         }
-        let rtt = rtt.map(|(sample, sent_at)| {
+        // The RTT of the latest chunk sent once among those newly
+        // acknowledged (cumulatively, then by gap blocks), taken once.
+        let rtt = rtt_sent_at.map(|sent_at| {
+            let sample = now.saturating_duration_since(sent_at);
             // RFC 9260 §6.3.1 C4: the RTO takes at most one measurement
             // per round trip, from a chunk sent after the previous one was
             // taken. (The congestion controller and the rate samples see

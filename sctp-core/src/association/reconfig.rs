@@ -52,12 +52,27 @@ struct Deferred {
     streams: Vec<StreamId>,
 }
 
-/// The stream-reset state of an established association.
+/// The stream-reset state of an established association. What only a
+/// reset under way needs lives in a box allocated for it and freed after
+/// it, so an association that never resets a stream, or is done with it,
+/// carries a few words.
 #[derive(Debug)]
 pub(super) struct ReconfigState {
     /// Sequence number of our next request: RFC 6525 §5.1.1 starts it at
     /// our initial TSN.
     next_seq: u32,
+    /// Sequence number of the peer's next request: its initial TSN at
+    /// first (RFC 6525 §5.2.1).
+    peer_next_seq: u32,
+    /// The answer to the peer's latest request, for a retransmission.
+    last_answer: Option<(u32, ReconfigResult)>,
+    /// `None` when no reset is under way.
+    work: Option<Box<Work>>,
+}
+
+/// The resets under way.
+#[derive(Debug, Default)]
+struct Work {
     /// Streams the user closed whose request is not yet sent, with the
     /// TSN the peer must have acknowledged first once their queues are
     /// empty (see [`Association::send_reset_request`]).
@@ -65,11 +80,6 @@ pub(super) struct ReconfigState {
     /// Streams closed and not yet reset: no new message is taken on them.
     closing: BTreeSet<u16>,
     request: Option<Request>,
-    /// Sequence number of the peer's next request: its initial TSN at
-    /// first (RFC 6525 §5.2.1).
-    peer_next_seq: u32,
-    /// The answer to the peer's latest request, for a retransmission.
-    last_answer: Option<(u32, ReconfigResult)>,
     deferred: Option<Deferred>,
 }
 
@@ -77,32 +87,60 @@ impl ReconfigState {
     pub(super) fn new(my_initial_tsn: u32, peer_initial_tsn: u32) -> Self {
         ReconfigState {
             next_seq: my_initial_tsn,
-            pending: BTreeMap::new(),
-            closing: BTreeSet::new(),
-            request: None,
             peer_next_seq: peer_initial_tsn,
             last_answer: None,
-            deferred: None,
+            work: None,
         }
     }
 
     /// Whether `stream` was closed and is not reset yet.
     pub(super) fn is_closing(&self, stream: u16) -> bool {
-        self.closing.contains(&stream)
+        self.work
+            .as_ref()
+            .is_some_and(|w| w.closing.contains(&stream))
     }
 
     /// When our request is due to be sent again.
     pub(super) fn timeout(&self) -> Option<Instant> {
-        self.request.as_ref().map(|r| r.retransmit_at)
+        self.request().map(|r| r.retransmit_at)
     }
 
     /// Whether a DATA chunk must wait: it belongs to a stream whose reset
     /// is deferred, past the reset point, so it already counts SSNs anew
     /// (RFC 6525 §5.2.2).
     pub(super) fn holds_back(&self, stream: StreamId, tsn: Tsn) -> bool {
-        self.deferred.as_ref().is_some_and(|d| {
+        self.deferred().is_some_and(|d| {
             d.last_tsn.distance_to(tsn) > 0 && (d.streams.is_empty() || d.streams.contains(&stream))
         })
+    }
+
+    fn request(&self) -> Option<&Request> {
+        self.work.as_ref()?.request.as_ref()
+    }
+
+    fn request_mut(&mut self) -> Option<&mut Request> {
+        self.work.as_mut()?.request.as_mut()
+    }
+
+    fn deferred(&self) -> Option<&Deferred> {
+        self.work.as_ref()?.deferred.as_ref()
+    }
+
+    /// The resets under way, allocated on first use.
+    fn work(&mut self) -> &mut Work {
+        self.work.get_or_insert_with(Box::default)
+    }
+
+    /// Frees the box once no reset is under way.
+    fn tidy(&mut self) {
+        if self.work.as_ref().is_some_and(|w| {
+            w.pending.is_empty()
+                && w.closing.is_empty()
+                && w.request.is_none()
+                && w.deferred.is_none()
+        }) {
+            self.work = None;
+        }
     }
 }
 
@@ -130,11 +168,13 @@ impl Association {
                 outbound: t.outbound_streams,
             });
         }
+        let work = t.reconfig.work();
         for &s in streams {
-            if t.reconfig.closing.insert(s) {
-                t.reconfig.pending.insert(s, None);
+            if work.closing.insert(s) {
+                work.pending.insert(s, None);
             }
         }
+        t.reconfig.tidy();
         self.send_reset_request(now);
         Ok(())
     }
@@ -156,16 +196,18 @@ impl Association {
         let Some(t) = self.transfer.as_ref() else {
             return;
         };
-        if t.reconfig.request.is_some() || t.reconfig.pending.is_empty() {
-            return;
+        match &t.reconfig.work {
+            Some(w) if w.request.is_none() && !w.pending.is_empty() => {}
+            _ => return,
         }
         let rto = self.current_rto();
         let Some(t) = self.transfer.as_mut() else {
             return;
         };
         let (next_tsn, cum_ack) = (t.next_tsn, t.cum_ack());
+        let work = t.reconfig.work();
         let mut ready = Vec::new();
-        for (&s, acked_through) in &mut t.reconfig.pending {
+        for (&s, acked_through) in &mut work.pending {
             if t.send.has_queued(StreamId(s)) {
                 continue;
             }
@@ -179,14 +221,14 @@ impl Association {
             return;
         }
         for s in &ready {
-            t.reconfig.pending.remove(s);
+            work.pending.remove(s);
         }
         let seq = t.reconfig.next_seq;
         t.reconfig.next_seq = seq.wrapping_add(1);
         // RFC 6525 §4.1: the last TSN given to data so far, which the peer
         // waits for before resetting.
         let last_tsn = Tsn(t.next_tsn.wrapping_sub(1) as u32);
-        t.reconfig.request = Some(Request {
+        t.reconfig.work().request = Some(Request {
             seq,
             streams: ready,
             last_tsn,
@@ -201,7 +243,7 @@ impl Association {
         let Some(t) = self.transfer.as_ref() else {
             return;
         };
-        let Some(r) = &t.reconfig.request else {
+        let Some(r) = t.reconfig.request() else {
             return;
         };
         let param = Param::OutgoingSsnResetRequest {
@@ -225,7 +267,7 @@ impl Association {
         let Some(r) = self
             .transfer
             .as_mut()
-            .and_then(|t| t.reconfig.request.as_mut())
+            .and_then(|t| t.reconfig.request_mut())
         else {
             return;
         };
@@ -293,7 +335,7 @@ impl Association {
         };
         let result = if seq == t.reconfig.peer_next_seq {
             t.reconfig.peer_next_seq = seq.wrapping_add(1);
-            t.reconfig.deferred = Some(Deferred {
+            t.reconfig.work().deferred = Some(Deferred {
                 seq,
                 last_tsn,
                 streams,
@@ -310,7 +352,7 @@ impl Association {
             }
             result
         } else {
-            match (&t.reconfig.deferred, t.reconfig.last_answer) {
+            match (t.reconfig.deferred(), t.reconfig.last_answer) {
                 // The retransmission of a request still waiting for TSNs.
                 (Some(d), _) if d.seq == seq => ReconfigResult::IN_PROGRESS,
                 (_, Some((last, result))) if last == seq => result,
@@ -328,15 +370,16 @@ impl Association {
         let Some(t) = self.transfer.as_mut() else {
             return false;
         };
-        let Some(d) = &t.reconfig.deferred else {
+        let Some(d) = t.reconfig.deferred() else {
             return false;
         };
         if t.tracker.cum_tsn().distance_to(d.last_tsn) > 0 {
             return false;
         }
-        let Some(d) = t.reconfig.deferred.take() else {
+        let Some(d) = t.reconfig.work().deferred.take() else {
             return false;
         };
+        t.reconfig.tidy();
         t.reassembly.reset_incoming(&d.streams);
         if let Some(interleaved) = t.interleaved.as_mut() {
             interleaved.reset_incoming(&d.streams);
@@ -355,7 +398,7 @@ impl Association {
         let waiting = self
             .transfer
             .as_ref()
-            .and_then(|t| t.reconfig.deferred.as_ref())
+            .and_then(|t| t.reconfig.deferred())
             .map(|d| d.seq);
         if let Some(seq) = waiting {
             if self.perform_deferred_reset() {
@@ -383,7 +426,7 @@ impl Association {
         let Some(t) = self.transfer.as_mut() else {
             return;
         };
-        let Some(r) = t.reconfig.request.as_mut().filter(|r| r.seq == seq) else {
+        let Some(r) = t.reconfig.request_mut().filter(|r| r.seq == seq) else {
             self.stats.dropped_unexpected += 1;
             return;
         };
@@ -392,12 +435,14 @@ impl Association {
             r.retransmit_at = now + rto;
             return;
         }
-        let Some(r) = t.reconfig.request.take() else {
+        let work = t.reconfig.work();
+        let Some(r) = work.request.take() else {
             return;
         };
         for s in &r.streams {
-            t.reconfig.closing.remove(s);
+            work.closing.remove(s);
         }
+        t.reconfig.tidy();
         if result.is_success() {
             for &s in &r.streams {
                 t.send.reset_sequence(StreamId(s));

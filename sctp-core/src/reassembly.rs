@@ -575,13 +575,22 @@ impl Reassembly {
         let len = payload.len();
         if self.floor.is_some_and(|floor| key <= floor)
             || len > self.limit.saturating_sub(self.buffered)
-            || self.runs.contains_key(&key)
-            || (!ending && self.runs.contains_key(&key.checked_add(1)?))
         {
             return None;
         }
-        let (&start, run) = self.runs.range_mut(..key).next_back()?;
-        if run.end.checked_add(1) != Some(key)
+        // One walk down the map finds the run before this fragment and any
+        // run starting at it or, for a fragment without E, just after it.
+        let mut near = self.runs.range_mut(..=key.checked_add(1)?);
+        let (mut start, mut run) = near.next_back()?;
+        if *start > key {
+            if !ending {
+                return None;
+            }
+            (start, run) = near.next_back()?;
+        }
+        let start = *start;
+        if start == key
+            || run.end.checked_add(1) != Some(key)
             || !run.beginning
             || run.ending
             || !run.same_message(stream_id, unordered, ssn)

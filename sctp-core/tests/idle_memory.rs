@@ -205,7 +205,7 @@ fn a_stream_reset_leaves_no_memory_behind_once_done() {
     let _guard = MEASURING.lock().unwrap_or_else(|e| e.into_inner());
     let now = epoch();
     let config = Config::default();
-    let mut pairs: Vec<_> = (0..20).map(|i| idle_pair(&config, i, now)).collect();
+    let mut pairs: Vec<_> = (0..100).map(|i| idle_pair(&config, i, now)).collect();
     let reset = |a: &mut Association, z: &mut Association, stream: u16| {
         a.reset_streams(now, &[stream]).unwrap();
         exchange(a, z, now);
@@ -224,11 +224,12 @@ fn a_stream_reset_leaves_no_memory_behind_once_done() {
     for (a, z) in pairs.iter_mut() {
         reset(a, z, 0);
     }
-    let per = live(&region) as f64 / 40.0;
+    let per = live(&region) as f64 / 200.0;
     // The request and deferral state is over 100 bytes per side: kept, it
-    // would show as 270 bytes per association.
+    // would show as 270 bytes per association. The margin is for the test
+    // harness's own allocations meanwhile (a thread for the next test).
     assert!(
-        per < 16.0,
+        per < 8.0,
         "{per:.0} heap bytes per association more after a stream reset"
     );
 }

@@ -4,7 +4,9 @@
 //! in turn in the same run, and the ratio of the two; `cargo xtask bench
 //! idle`: 10 000 idle associations on one endpoint within 100 MiB of RSS;
 //! `cargo xtask bench instructions`: the instructions one run of the pair
-//! and engine benches takes, counted by callgrind.
+//! and engine benches takes, counted by callgrind; `cargo xtask bench
+//! pair`: the pair bench's transfers, pinned to one core, best and median,
+//! optionally in turn with a baseline build.
 
 use crate::interop::{free_port, Server};
 use crate::util::{self, Result};
@@ -33,6 +35,7 @@ pub(crate) fn run(args: &[String]) -> Result {
     match args {
         [part, rest @ ..] if part == "udp" => udp(&UdpArgs::parse(rest)?),
         [part] if part == "instructions" => instructions(),
+        [part, rest @ ..] if part == "pair" => pair(&PairArgs::parse(rest)?),
         [part] if part == "idle" => {
             util::run(util::cargo().args([
                 "build",
@@ -96,6 +99,141 @@ impl UdpArgs {
         }
         Ok(parsed)
     }
+}
+
+/// `cargo xtask bench pair [--against PATH] [--rounds N] [--times K]`.
+struct PairArgs {
+    /// Another `pair_transfer` example binary (say, one built before a
+    /// change) run in turn with this one.
+    against: Option<PathBuf>,
+    rounds: usize,
+    times: usize,
+}
+
+impl PairArgs {
+    fn parse(args: &[String]) -> Result<PairArgs> {
+        let mut parsed = PairArgs {
+            against: None,
+            rounds: 4,
+            times: 5,
+        };
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
+            let mut count = || -> Result<usize> {
+                Ok(value()?
+                    .parse()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| format!("{arg} needs a positive number"))?)
+            };
+            match arg.as_str() {
+                "--against" => parsed.against = Some(PathBuf::from(value()?)),
+                "--rounds" => parsed.rounds = count()?,
+                "--times" => parsed.times = count()?,
+                _ => {
+                    return Err(format!(
+                        "bench pair: unknown argument {arg:?} \
+                         (expected --against PATH, --rounds N, --times K)"
+                    )
+                    .into())
+                }
+            }
+        }
+        Ok(parsed)
+    }
+}
+
+/// Issue 4's bench without criterion: 64 MiB through the in-memory pair
+/// (1200-byte MTU, CRC32c) as 64 KiB and as 1 KiB messages, `--times`
+/// transfers per process, `--rounds` processes per binary and size, the
+/// binaries in turn (the first of a round alternating), each pinned to
+/// CPU 0 where `taskset` exists. Prints the best and the median rate of
+/// each binary and size in GB/s of payload.
+///
+/// On a shared machine whose speed drifts over minutes, the best rate is
+/// what the code can do when the machine is calm and the median what it
+/// did over the run; a baseline measured in the same rounds shows which
+/// differences are the code's.
+fn pair(args: &PairArgs) -> Result {
+    util::run(util::cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "sctp-core",
+        "--example",
+        "pair_transfer",
+    ]))?;
+    let mut binaries = vec![(
+        "this tree",
+        util::target_dir().join("release/examples/pair_transfer"),
+    )];
+    if let Some(against) = &args.against {
+        binaries.push(("baseline", against.clone()));
+    }
+    const SIZES: [usize; 2] = [64 << 10, 1 << 10];
+    let pin = util::succeeds(Command::new("taskset").args(["-c", "0", "true"]));
+    // rates[binary][size]: GB/s of every transfer.
+    let mut rates = vec![vec![Vec::new(); SIZES.len()]; binaries.len()];
+    for round in 1..=args.rounds {
+        let mut order: Vec<usize> = (0..binaries.len()).collect();
+        if round % 2 == 0 {
+            order.reverse();
+        }
+        for i in order {
+            let (name, exe) = &binaries[i];
+            for (s, size) in SIZES.iter().enumerate() {
+                let mut cmd = if pin {
+                    let mut c = Command::new("taskset");
+                    c.args(["-c", "0"]).arg(exe);
+                    c
+                } else {
+                    Command::new(exe)
+                };
+                cmd.args([size.to_string(), "64".into(), "crc".into()])
+                    .arg(args.times.to_string());
+                let out = util::output(&mut cmd)?;
+                let got = transfer_rates(&out)?;
+                let best = got.iter().copied().fold(0.0, f64::max);
+                println!("round {round}: {name}, {size}-byte messages: best {best:.2} GB/s");
+                rates[i][s].extend(got);
+            }
+        }
+    }
+    util::banner("bench pair: 64 MiB through the in-memory pair, GB/s of payload");
+    println!(
+        "{:<12}{:>10}{:>10}{:>10}{:>8}",
+        "binary", "messages", "best", "median", "target"
+    );
+    for ((name, _), per_size) in binaries.iter().zip(&mut rates) {
+        for ((size, target), got) in SIZES.iter().zip([1.5, 1.2]).zip(per_size) {
+            let best = got.iter().copied().fold(0.0, f64::max);
+            println!(
+                "{name:<12}{size:>10}{best:>10.2}{:>10.2}{target:>8.1}",
+                median(got)
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The GB/s of each line `pair_transfer` printed ("B bytes as ... in N
+/// ns: R GB/s"), from its bytes and nanoseconds.
+fn transfer_rates(out: &str) -> Result<Vec<f64>> {
+    let rates: Vec<f64> = out
+        .lines()
+        .filter_map(|line| {
+            let words: Vec<&str> = line.split(' ').collect();
+            let ns = words.iter().position(|&w| w == "ns:")?.checked_sub(1)?;
+            let bytes: f64 = words.first()?.parse().ok()?;
+            let ns: f64 = words[ns].parse().ok()?;
+            (ns > 0.0).then(|| bytes / ns)
+        })
+        .collect();
+    if rates.is_empty() {
+        return Err(format!("pair_transfer printed no rate: {out:?}").into());
+    }
+    Ok(rates)
 }
 
 /// sctp-perf (release) sends 64 KiB messages one way to its server, and

@@ -192,14 +192,22 @@ impl Association {
     /// last gap (later chunks already in), the reset stays "in progress"
     /// for as long as no more DATA comes, and so does a data channel's
     /// close with Firefox. Once the peer has everything, it resets at once.
+    #[inline]
     pub(super) fn send_reset_request(&mut self, now: Instant) {
-        let Some(t) = self.transfer.as_ref() else {
-            return;
-        };
-        match &t.reconfig.work {
-            Some(w) if w.request.is_none() && !w.pending.is_empty() => {}
-            _ => return,
+        // Runs after every flush: the test is inlined at the call, the
+        // rest is not.
+        let due = self.transfer.as_ref().is_some_and(|t| {
+            t.reconfig
+                .work
+                .as_ref()
+                .is_some_and(|w| w.request.is_none() && !w.pending.is_empty())
+        });
+        if due {
+            self.send_reset_request_due(now);
         }
+    }
+
+    fn send_reset_request_due(&mut self, now: Instant) {
         let rto = self.current_rto();
         let Some(t) = self.transfer.as_mut() else {
             return;

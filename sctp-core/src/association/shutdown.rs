@@ -48,11 +48,17 @@ impl Association {
     }
 
     /// Moves the shutdown on once all our data is acknowledged.
+    #[inline]
     pub(super) fn shutdown_progress(&mut self, now: Instant) {
-        // Runs after every packet: the phase is the cheaper test.
-        if !matches!(self.phase, Phase::ShutdownPending | Phase::ShutdownReceived)
-            || !self.all_data_acknowledged()
-        {
+        // Runs after every packet: the phase test is inlined at the call,
+        // the rest is not.
+        if matches!(self.phase, Phase::ShutdownPending | Phase::ShutdownReceived) {
+            self.shutdown_progress_pending(now);
+        }
+    }
+
+    fn shutdown_progress_pending(&mut self, now: Instant) {
+        if !self.all_data_acknowledged() {
             return;
         }
         match self.phase {

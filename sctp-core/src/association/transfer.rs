@@ -1497,7 +1497,7 @@ impl Association {
                 };
                 let room = b.remaining().saturating_sub(forward_tsn);
                 let sack = t.tracker.make_sack(a_rwnd, room);
-                if b.push(&Chunk::Sack(sack)).is_ok() {
+                if b.push(&sack).is_ok() {
                     t.advertised_rwnd = a_rwnd;
                     t.sack_requested = false;
                     t.counters.sacks_sent += 1;

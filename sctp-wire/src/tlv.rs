@@ -116,6 +116,9 @@ impl TlvWalker {
     }
 
     /// The next element of `buf` (the buffer given to every call).
+    /// Inlined: every packet walks its chunks twice (checking, then
+    /// reading), and the call cost as much as the walk.
+    #[inline(always)]
     fn next_in<E: Fn([u8; 2]) -> Element>(
         &mut self,
         buf: &[u8],

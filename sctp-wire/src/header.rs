@@ -12,7 +12,6 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use crate::tlv::{be16, be32};
 use bytes::{BufMut, BytesMut};
 
 /// Size of the common header in bytes.
@@ -47,13 +46,14 @@ impl CommonHeader {
         }
     }
 
-    /// Reads the header from the first 12 bytes of `b`; the caller checked the length.
-    pub(crate) fn read(b: &[u8]) -> Self {
+    /// Reads the header from the 12 bytes it takes.
+    #[inline]
+    pub(crate) fn read(h: &[u8; COMMON_HEADER_LEN]) -> Self {
         CommonHeader {
-            src_port: be16(b, 0),
-            dst_port: be16(b, 2),
-            verification_tag: be32(b, 4),
-            checksum: u32::from_le_bytes([b[8], b[9], b[10], b[11]]),
+            src_port: u16::from_be_bytes([h[0], h[1]]),
+            dst_port: u16::from_be_bytes([h[2], h[3]]),
+            verification_tag: u32::from_be_bytes([h[4], h[5], h[6], h[7]]),
+            checksum: u32::from_le_bytes([h[8], h[9], h[10], h[11]]),
         }
     }
 

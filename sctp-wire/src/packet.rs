@@ -25,12 +25,12 @@ impl Packet {
     /// Checks `datagram` as an SCTP packet: the common header, the checksum
     /// as `check` asks, and the length of every chunk (RFC 9260 §3, §6.8).
     pub fn decode(datagram: Bytes, check: ChecksumCheck) -> Result<Packet, WireError> {
-        if datagram.len() < COMMON_HEADER_LEN {
+        let Some(head) = datagram.first_chunk::<COMMON_HEADER_LEN>() else {
             return Err(WireError::PacketTooShort {
                 len: datagram.len(),
             });
-        }
-        let header = CommonHeader::read(&datagram);
+        };
+        let header = CommonHeader::read(head);
         match check {
             ChecksumCheck::Skip => {}
             // RFC 9653 §5.2: once zero checksum is in use, a packet with a

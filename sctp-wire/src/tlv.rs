@@ -140,8 +140,14 @@ impl TlvWalker {
                 available: rest,
             }));
         }
-        let head = [buf[at], buf[at + 1]];
-        let length = u16::from_be_bytes([buf[at + 2], buf[at + 3]]) as usize;
+        // One bounds check for the four header bytes. `end` never passes
+        // the buffer, so the `else` is for a caller that broke that.
+        let Some(&[t0, t1, l0, l1]) = buf.get(at..).and_then(<[u8]>::first_chunk::<4>) else {
+            self.pos = self.end;
+            return None;
+        };
+        let head = [t0, t1];
+        let length = usize::from(u16::from_be_bytes([l0, l1]));
         if length < 4 {
             self.pos = self.end;
             return Some(Err(WireError::TooShort {

@@ -1595,20 +1595,28 @@ impl Association {
                 else {
                     break;
                 };
-                let sent = Sent::new(fragment, now);
-                // The fragment was sized to fit: pushing cannot fail.
-                if push_data(&mut b, &sent, t.interleave).is_err() {
-                    break;
-                }
-                let len = sent.len();
+                let key = t.next_tsn;
+                let len = fragment.chunk.payload.len();
                 if let Some(rates) = t.rates.as_mut() {
-                    rates.on_new(t.next_tsn, now, len, t.inflight.flight);
+                    rates.on_new(key, now, len, t.inflight.flight);
                 }
-                t.inflight.push(t.next_tsn, sent);
+                // Into the flight first, then encoded from there: the chunk
+                // is not moved once more.
+                t.inflight.push(key, Sent::new(fragment, now));
                 t.counters.data_chunks_sent += 1;
                 t.next_tsn += 1;
                 sent_new += len;
                 data_bytes += len;
+                // The fragment was sized to fit, so this cannot fail; if it
+                // did, the chunk would stay in flight for T3-rtx to send
+                // (RFC 9260 §6.3.3) rather than be lost.
+                let pushed = t
+                    .inflight
+                    .get(key)
+                    .is_some_and(|s| push_data(&mut b, s, t.interleave).is_ok());
+                if !pushed {
+                    break;
+                }
             }
             // draft-cheng-iccrg-delivery-rate-estimation §3.4: nothing left
             // to send though the window has room: the samples of what goes

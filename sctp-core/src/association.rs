@@ -357,12 +357,18 @@ impl fmt::Debug for Association {
 }
 
 impl Association {
+    /// Enters the association's span until the guard drops. A span no
+    /// subscriber records (the usual case on a hot path without tracing)
+    /// is neither cloned nor entered: that cost something per packet.
+    fn enter_span(&self) -> Option<tracing::span::EnteredSpan> {
+        (!self.span.is_disabled()).then(|| self.span.clone().entered())
+    }
+
     /// A client association: its INIT is ready in
     /// [`poll_transmit`](Self::poll_transmit) at once (RFC 9260 §5.1 A).
     pub fn client(config: Config, now: Instant, random: Box<dyn RandomSource>) -> Self {
         let mut a = Self::new(config, Role::Client, now, random);
-        let span = a.span.clone();
-        let _entered = span.enter();
+        let _entered = a.enter_span();
         let init = a.own_init();
         // RFC 9260 §8.5.1: the packet carrying INIT has verification tag 0.
         a.send_packet(0, &[Chunk::Init(init.clone())]);
@@ -484,8 +490,7 @@ impl Association {
     /// The next datagram to send, if any.
     pub fn poll_transmit(&mut self, now: Instant) -> Option<Bytes> {
         if self.transmits.is_empty() {
-            let span = self.span.clone();
-            let _entered = span.enter();
+            let _entered = self.enter_span();
             // Commands such as `read` change what is owed to the peer (a
             // reopened window); packets are built when asked for.
             self.flush(now);
@@ -519,8 +524,7 @@ impl Association {
 
     /// Runs the timers that are due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
-        let span = self.span.clone();
-        let _entered = span.enter();
+        let _entered = self.enter_span();
         self.reconfig_handle_timeout(now);
         self.transfer_handle_timeout(now);
         self.shutdown_handle_timeout(now);
@@ -561,8 +565,7 @@ impl Association {
     /// carrying `reason` goes to the peer (RFC 9260 §9.1), and the
     /// association closes. Does nothing on a closed association.
     pub fn abort(&mut self, reason: &str) {
-        let span = self.span.clone();
-        let _entered = span.enter();
+        let _entered = self.enter_span();
         if matches!(self.phase, Phase::Closed) {
             return;
         }
@@ -579,8 +582,7 @@ impl Association {
     /// Processes one received SCTP packet. Anything malformed, or outside
     /// this association, is counted in [`stats`](Self::stats) and dropped.
     pub fn handle_datagram(&mut self, now: Instant, datagram: Bytes) {
-        let span = self.span.clone();
-        let _entered = span.enter();
+        let _entered = self.enter_span();
         self.stats.datagrams_received += 1;
         let packet = match Packet::decode(datagram, self.checksum_check()) {
             Ok(p) => p,

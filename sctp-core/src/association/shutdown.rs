@@ -15,8 +15,7 @@ impl Association {
     /// handshake completes it aborts instead. Does nothing once closed or
     /// already shutting down.
     pub fn shutdown(&mut self, now: Instant) {
-        let span = self.span.clone();
-        let _entered = span.enter();
+        let _entered = self.enter_span();
         match self.phase {
             Phase::Established => {
                 debug!("shutdown requested, SHUTDOWN-PENDING");

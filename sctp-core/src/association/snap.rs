@@ -90,8 +90,7 @@ impl Association {
                 "it has no inbound or no outbound streams",
             ));
         }
-        let span = self.span.clone();
-        let _entered = span.enter();
+        let _entered = self.enter_span();
         let peer = Peer::from_init(&init, &self.config);
         self.peer = Some(peer);
         self.snap_pending = false;

@@ -578,17 +578,29 @@ impl Reassembly {
         {
             return None;
         }
-        // One walk down the map finds the run before this fragment and any
-        // run starting at it or, for a fragment without E, just after it.
-        let mut near = self.runs.range_mut(..=key.checked_add(1)?);
-        let (mut start, mut run) = near.next_back()?;
-        if *start > key {
-            if !ending {
-                return None;
+        // In order, the fragment continues the last run, after which no
+        // run starts: the map's last entry answers, without a search.
+        let in_order = self
+            .runs
+            .last_key_value()
+            .is_some_and(|(&start, run)| start < key && run.end.checked_add(1) == Some(key));
+        let (start, run) = if in_order {
+            let last = self.runs.last_entry()?;
+            (*last.key(), last.into_mut())
+        } else {
+            // One walk down the map finds the run before this fragment and
+            // any run starting at it or, for a fragment without E, just
+            // after it.
+            let mut near = self.runs.range_mut(..=key.checked_add(1)?);
+            let (mut start, mut run) = near.next_back()?;
+            if *start > key {
+                if !ending {
+                    return None;
+                }
+                (start, run) = near.next_back()?;
             }
-            (start, run) = near.next_back()?;
-        }
-        let start = *start;
+            (*start, run)
+        };
         if start == key
             || run.end.checked_add(1) != Some(key)
             || !run.beginning

@@ -19,11 +19,12 @@
 //!   with consecutive TSNs, in a `BTreeMap` keyed by the TSN of their first
 //!   fragment, unwrapped into a `u64` against a moving reference so the
 //!   order survives the 2^32 wrap. A new fragment looks up at most its two
-//!   neighbouring runs (O(log n)) and joins them smaller-into-larger, so
+//!   neighbouring runs (O(log n); one arriving in order extends the last
+//!   run, found without a search) and joins them smaller-into-larger, so
 //!   reassembling a message of k fragments costs O(k log k) in any arrival
-//!   order, never O(k²). The bytes are copied once, when the message is
-//!   complete; a single-fragment message is handed out as the chunk's own
-//!   `Bytes`.
+//!   order, never O(k²). No byte is copied: a complete message is handed
+//!   out as its fragments' `Bytes`, slices of the datagrams they came in
+//!   (see [`Payload`](crate::Payload)).
 //! - Complete ordered messages wait per stream in a `BTreeMap` keyed by the
 //!   SSN unwrapped against the stream's next expected SSN (16-bit wrap);
 //!   complete unordered messages go straight to the ready queue.

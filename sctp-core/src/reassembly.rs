@@ -24,7 +24,7 @@
 //!   reassembling a message of k fragments costs O(k log k) in any arrival
 //!   order, never O(k²). No byte is copied: a complete message is handed
 //!   out as its fragments' `Bytes`, slices of the datagrams they came in
-//!   (see [`Payload`](crate::Payload)).
+//!   (see [`Payload`]).
 //! - Complete ordered messages wait per stream in a `BTreeMap` keyed by the
 //!   SSN unwrapped against the stream's next expected SSN (16-bit wrap);
 //!   complete unordered messages go straight to the ready queue.

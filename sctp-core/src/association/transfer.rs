@@ -257,7 +257,7 @@ pub struct TransferCounters {
 const TX_BUFFER_PACKETS: usize = 16;
 
 /// Sorts inclusive ranges and merges those that overlap or touch, so
-/// that [`covers`] can binary-search them.
+/// that [`for_each_difference`] can walk two lists side by side.
 fn merge_ranges(ranges: &mut Vec<(u64, u64)>) {
     ranges.sort_unstable();
     let mut merged = 0usize;

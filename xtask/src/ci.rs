@@ -38,6 +38,10 @@ const STEPS: &[Step] = &[
         run: perf_soak_smoke,
     },
     Step {
+        name: "instructions",
+        run: instructions,
+    },
+    Step {
         name: "idle-10k",
         run: idle_10k,
     },
@@ -159,6 +163,13 @@ fn interop() -> Result {
 /// checked; `cargo xtask soak --only perf` runs it at full size.
 fn perf_soak_smoke() -> Result {
     crate::soak::perf_smoke()
+}
+
+/// The per-packet cost of the pair and engine benches' work, counted by
+/// callgrind, under the ceilings of `cargo xtask bench instructions`
+/// (issue 4's and 5's throughput, guarded where seconds cannot be).
+fn instructions() -> Result {
+    crate::bench::instructions(true)
 }
 
 /// 10 000 idle associations on one endpoint in under 100 MiB of RSS

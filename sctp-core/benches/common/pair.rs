@@ -12,8 +12,10 @@ fn config(zero_checksum: bool) -> Config {
         zero_checksum,
         mtu: 1200,
         max_message_size: 64 * 1024,
-        max_receive_buffer: 4 << 20,
-        send_buffer_size: 4 << 20,
+        // The buffers are the defaults (1 MiB each, pion's receive buffer
+        // size) that users get. The received datagrams stay in memory
+        // until read, so larger buffers make the transfer a walk through
+        // cold memory: 4 MiB ones cost 17-27 % of the speed on this machine.
         heartbeat_interval: None,
         ..Config::default()
     }

@@ -603,7 +603,7 @@ impl Association {
             self.stats.dropped_unexpected += 1;
             return;
         }
-        let mut chunks = packet.chunks();
+        let mut chunks = packet.into_chunks();
         let first = match chunks.next() {
             None => return,
             Some(Ok(first)) => first,
@@ -631,7 +631,7 @@ impl Association {
         }
         let mut had_data = false;
         let mut immediate = false;
-        for chunk in std::iter::once(Ok(first)).chain(chunks) {
+        for chunk in std::iter::once(Ok(first)).chain(chunks.by_ref()) {
             let chunk = match chunk {
                 Ok(chunk) => chunk,
                 Err(e) => {

@@ -90,5 +90,5 @@ pub use header::{CommonHeader, COMMON_HEADER_LEN};
 pub use packet::Packet;
 pub use param::{Param, ReconfigResult, EDMID_DTLS};
 pub use serial::{Fsn, Mid, Ppid, Ssn, StreamId, Tsn};
-pub use tlv::{padded, Encode, Packed, PackedList, RawChunk, RawChunks, RawTlv};
+pub use tlv::{padded, Encode, IntoRawChunks, Packed, PackedList, RawChunk, RawChunks, RawTlv};
 pub use types::{CauseCode, ChunkType, ParamType, UnrecognizedAction};

@@ -4,7 +4,7 @@ use crate::checksum::{packet_crc32c, ChecksumCheck};
 use crate::chunk::Chunk;
 use crate::error::WireError;
 use crate::header::{CommonHeader, COMMON_HEADER_LEN};
-use crate::tlv::{check_chunks, ChunkSummary, RawChunks};
+use crate::tlv::{check_chunks, ChunkSummary, IntoRawChunks, RawChunks};
 use bytes::Bytes;
 
 /// A received SCTP packet whose header, checksum and chunk framing have
@@ -118,6 +118,23 @@ impl Packet {
     #[inline]
     pub fn raw_chunks(&self) -> RawChunks<'_> {
         RawChunks::new(&self.datagram, COMMON_HEADER_LEN)
+    }
+
+    /// The chunks, cut out but not decoded, taking the packet: as
+    /// [`Packet::raw_chunks`], but the last chunk's value is the datagram
+    /// itself rather than a slice of it (no reference count to raise).
+    #[inline]
+    pub fn into_raw_chunks(self) -> IntoRawChunks {
+        IntoRawChunks::new(self.datagram, COMMON_HEADER_LEN)
+    }
+
+    /// The chunks, decoded, taking the packet: as [`Packet::chunks`], with
+    /// the last chunk's value the datagram itself (see
+    /// [`Packet::into_raw_chunks`]).
+    #[inline]
+    pub fn into_chunks(self) -> impl Iterator<Item = Result<Chunk, WireError>> {
+        self.into_raw_chunks()
+            .map(|raw| raw.and_then(Chunk::decode))
     }
 
     /// The chunks, each decoded into its typed form. A chunk that fails to

@@ -7,7 +7,7 @@
 
 use crate::error::{Element, WireError};
 use crate::types::{CauseCode, ChunkType, ParamType};
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Range;
@@ -74,6 +74,19 @@ pub struct RawChunk {
     pub value: Bytes,
     /// Offset of the chunk header from the start of the packet.
     pub offset: usize,
+}
+
+impl RawChunk {
+    /// The chunk whose header starts with `head` (type, flags).
+    #[inline]
+    fn cut(head: [u8; 2], value: Bytes, offset: usize) -> Self {
+        RawChunk {
+            kind: ChunkType(head[0]),
+            flags: head[1],
+            value,
+            offset,
+        }
+    }
 }
 
 /// A parameter or error cause cut out of a chunk but not yet decoded.
@@ -229,11 +242,53 @@ impl Iterator for RawChunks<'_> {
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         let item = self.walker.next_in(self.datagram, chunk_element)?;
-        Some(item.map(|(head, range, offset)| RawChunk {
-            kind: ChunkType(head[0]),
-            flags: head[1],
-            value: self.datagram.slice(range),
-            offset,
+        Some(
+            item.map(|(head, range, offset)| {
+                RawChunk::cut(head, self.datagram.slice(range), offset)
+            }),
+        )
+    }
+}
+
+/// Iterator over the chunks of a packet it owns; see
+/// [`crate::Packet::into_raw_chunks`].
+///
+/// Each chunk's value is a slice of the datagram, except the last one's:
+/// that one is the datagram itself, cut down, so the packet's usual single
+/// chunk costs no reference count raised and dropped.
+#[derive(Clone, Debug)]
+pub struct IntoRawChunks {
+    datagram: Bytes,
+    walker: TlvWalker,
+}
+
+impl IntoRawChunks {
+    /// The chunks of `datagram` from byte `start` on.
+    pub(crate) fn new(datagram: Bytes, start: usize) -> Self {
+        IntoRawChunks {
+            walker: TlvWalker::new(start, datagram.len(), start),
+            datagram,
+        }
+    }
+}
+
+impl Iterator for IntoRawChunks {
+    type Item = Result<RawChunk, WireError>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        let item = self.walker.next_in(&self.datagram, chunk_element)?;
+        Some(item.map(|(head, range, offset)| {
+            let value = if self.walker.pos == self.walker.end {
+                // Nothing follows: the walker never reads the buffer again.
+                let mut last = std::mem::take(&mut self.datagram);
+                last.truncate(range.end);
+                last.advance(range.start);
+                last
+            } else {
+                self.datagram.slice(range)
+            };
+            RawChunk::cut(head, value, offset)
         }))
     }
 }

@@ -330,6 +330,14 @@ proptest! {
                 // Whatever decodes must encode again without panicking.
                 let _ = chunk.to_bytes();
             }
+            // Taking the packet changes where the last value lives, not
+            // what the chunks or their errors are.
+            let borrowed: Vec<_> = packet.raw_chunks().collect();
+            let owned: Vec<_> = packet.clone().into_raw_chunks().collect();
+            prop_assert_eq!(owned, borrowed);
+            let borrowed: Vec<_> = packet.chunks().collect();
+            let owned: Vec<_> = packet.into_chunks().collect();
+            prop_assert_eq!(owned, borrowed);
         }
     }
 }

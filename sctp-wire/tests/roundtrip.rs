@@ -92,6 +92,65 @@ fn data_payload_is_a_slice_of_the_datagram() {
 }
 
 #[test]
+fn a_taken_packet_hands_its_datagram_to_the_last_chunk() {
+    // A DATA chunk whose value needs padding, and a SACK, in both orders.
+    let data = Chunk::Data(DataChunk {
+        tsn: Tsn(7),
+        stream_id: StreamId(1),
+        ssn: Ssn(2),
+        ppid: Ppid::BINARY,
+        unordered: false,
+        beginning: true,
+        ending: true,
+        immediate_sack: false,
+        payload: Bytes::from_static(b"odd"),
+    });
+    let sack = Chunk::Sack(Sack {
+        cum_tsn_ack: Tsn(6),
+        a_rwnd: 1000,
+        gap_blocks: PackedList::default(),
+        duplicate_tsns: PackedList::default(),
+    });
+    for chunks in [
+        vec![data.clone()],
+        vec![data.clone(), sack.clone()],
+        vec![sack, data],
+    ] {
+        let datagram = packet_of(&chunks);
+        let start = datagram.as_ptr() as usize;
+        let packet = Packet::decode(datagram, ChecksumCheck::Required).unwrap();
+        let borrowed: Vec<RawChunk> = packet.raw_chunks().map(Result::unwrap).collect();
+        let owned: Vec<RawChunk> = packet
+            .clone()
+            .into_raw_chunks()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(owned, borrowed);
+        let last = owned.last().unwrap();
+        assert_eq!(last.value.as_ptr() as usize, start + last.offset + 4);
+        assert_eq!(
+            packet
+                .clone()
+                .into_chunks()
+                .collect::<Result<Vec<_>, _>>()
+                .unwrap(),
+            chunks
+        );
+        drop((borrowed, owned));
+        // With the iterator still alive and the earlier values gone, the
+        // last value is the only reference to the datagram: it was moved
+        // out of the packet, not sliced.
+        let mut walk = packet.into_raw_chunks();
+        for _ in 1..chunks.len() {
+            walk.next().unwrap().unwrap();
+        }
+        let last = walk.next().unwrap().unwrap().value;
+        assert!(last.is_unique());
+        assert!(walk.next().is_none());
+    }
+}
+
+#[test]
 fn idata_first_fragment_carries_the_ppid_and_later_ones_the_fsn() {
     // RFC 8260 §2.1: the PPID/FSN word is the PPID when B is set, the FSN otherwise.
     let first = IDataChunk {

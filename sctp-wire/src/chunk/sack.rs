@@ -80,12 +80,18 @@ impl Sack {
     pub(crate) fn encode_value(&self, buf: &mut BytesMut) {
         debug_assert!(self.gap_blocks.len() <= u16::MAX as usize);
         debug_assert!(self.duplicate_tsns.len() <= u16::MAX as usize);
-        buf.put_u32(self.cum_tsn_ack.0);
-        buf.put_u32(self.a_rwnd);
-        buf.put_u16(self.gap_blocks.len() as u16);
-        buf.put_u16(self.duplicate_tsns.len() as u16);
-        buf.put_slice(self.gap_blocks.as_bytes());
-        buf.put_slice(self.duplicate_tsns.as_bytes());
+        // The fixed fields in one write; the lists are mostly empty.
+        let mut head = [0u8; 12];
+        head[..4].copy_from_slice(&self.cum_tsn_ack.0.to_be_bytes());
+        head[4..8].copy_from_slice(&self.a_rwnd.to_be_bytes());
+        head[8..10].copy_from_slice(&(self.gap_blocks.len() as u16).to_be_bytes());
+        head[10..].copy_from_slice(&(self.duplicate_tsns.len() as u16).to_be_bytes());
+        buf.put_slice(&head);
+        for list in [self.gap_blocks.as_bytes(), self.duplicate_tsns.as_bytes()] {
+            if !list.is_empty() {
+                buf.put_slice(list);
+            }
+        }
     }
 
     pub(crate) fn decode(value: &Bytes, offset: usize) -> Result<Self, WireError> {

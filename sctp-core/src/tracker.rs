@@ -287,6 +287,27 @@ impl ReceiveTracker {
     /// (RFC 9260 §6.2.1 D iii), and the lowest stay put while the highest
     /// come and go. Duplicate TSNs take what room the blocks leave.
     pub(crate) fn make_sack(&mut self, a_rwnd: u32, room: usize) -> Sack {
+        // Everything in order and nothing twice, the usual case: the lists
+        // stay empty without iterators set up to find that out.
+        let (gap_blocks, duplicate_tsns) = if self.held.is_empty() && self.duplicates.is_empty() {
+            (PackedList::default(), PackedList::default())
+        } else {
+            self.sack_lists(room)
+        };
+        self.packets_unacked = 0;
+        self.sack_now = false;
+        self.deadline = None;
+        Sack {
+            cum_tsn_ack: self.cum_tsn(),
+            a_rwnd,
+            gap_blocks,
+            duplicate_tsns,
+        }
+    }
+
+    /// The gap ack blocks and duplicate TSNs for a SACK of at most `room`
+    /// bytes; the duplicates are forgotten once listed or counted.
+    fn sack_lists(&mut self, room: usize) -> (PackedList<GapAckBlock>, PackedList<Tsn>) {
         let cum = self.cum;
         let max_gap_blocks = room.saturating_sub(SACK_FIXED_LEN) / GapAckBlock::SIZE;
         // RFC 9260 §3.3.4: each block gives the offsets from the cumulative
@@ -311,15 +332,7 @@ impl ReceiveTracker {
         let duplicate_tsns = PackedList::from(&self.duplicates[..listed]);
         self.stats.duplicates_unreported += (self.duplicates.len() - listed) as u64;
         self.duplicates.clear();
-        self.packets_unacked = 0;
-        self.sack_now = false;
-        self.deadline = None;
-        Sack {
-            cum_tsn_ack: self.cum_tsn(),
-            a_rwnd,
-            gap_blocks,
-            duplicate_tsns,
-        }
+        (gap_blocks, duplicate_tsns)
     }
 
     fn on_duplicate(&mut self, tsn: Tsn) {

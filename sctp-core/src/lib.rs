@@ -45,7 +45,8 @@
 //! (`examples/idle_memory.rs`; the test `tests/idle_memory.rs` holds it
 //! under 2.3 KB), and one that falls idle after a transfer gives back its
 //! buffers. `benches/pair.rs` moves 64 MiB between two associations in
-//! memory (figures in the workspace README).
+//! memory, and the same through sctp-proto beside them (figures in the
+//! workspace README).
 //!
 //! - stream schedulers (RFC 8260 §3): first come first served, round
 //!   robin, weighted fair queueing ([`Config::scheduler`],

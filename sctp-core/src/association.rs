@@ -603,6 +603,7 @@ impl Association {
             self.stats.dropped_unexpected += 1;
             return;
         }
+        let datagram_len = packet.as_bytes().len();
         let mut chunks = packet.into_chunks();
         let first = match chunks.next() {
             None => return,
@@ -643,12 +644,14 @@ impl Association {
             };
             trace!(%chunk, "chunk in");
             let go_on = match chunk {
-                Chunk::Data(data) if self.phase.transferring() => {
+                Chunk::Data(mut data) if self.phase.transferring() => {
                     had_data = true;
+                    transfer::unpin(&mut data.payload, datagram_len);
                     self.on_data(transfer::Incoming::Data(data), &mut immediate)
                 }
-                Chunk::IData(data) if self.phase.transferring() => {
+                Chunk::IData(mut data) if self.phase.transferring() => {
                     had_data = true;
+                    transfer::unpin(&mut data.payload, datagram_len);
                     self.on_data(transfer::Incoming::IData(data), &mut immediate)
                 }
                 Chunk::Sack(sack) if self.phase.transferring() => {

@@ -369,6 +369,54 @@ fn data_without_user_data_is_aborted_with_no_user_data() {
 }
 
 #[test]
+fn a_small_held_fragment_does_not_keep_its_datagram_alive() {
+    // Held user data counts against the receive buffer by its own size,
+    // so it must not keep a much larger datagram in memory: a peer could
+    // otherwise fill the buffer with 1-byte fragments padded to the MTU.
+    let mut p = connected(Config::default(), Config::default());
+    let tag = p.z.local_verification_tag();
+    let tsn = p.z.peer_initial_tsn().unwrap();
+    let fragment = |t: Tsn, payload: Bytes| {
+        Chunk::Data(DataChunk {
+            tsn: t,
+            stream_id: StreamId(0),
+            ssn: Ssn(0),
+            ppid: Ppid(0),
+            unordered: false,
+            beginning: t == tsn,
+            ending: false,
+            immediate_sack: false,
+            payload,
+        })
+    };
+    // RFC 4820's PAD chunk: its type's upper bits say skip it silently.
+    let pad = Chunk::Unknown {
+        kind: ChunkType(0x84),
+        flags: 0,
+        value: Bytes::from(vec![0; 1100]),
+    };
+    let small = packet(tag, &[fragment(tsn, Bytes::from_static(b"x")), pad]);
+    p.z.handle_datagram(p.now, small.clone());
+    assert!(small.is_unique(), "the 1-byte fragment pins its datagram");
+    // A fragment that is most of its datagram stays a slice of it: the
+    // usual zero-copy path.
+    let big = packet(tag, &[fragment(tsn.next(), message(1, 1000))]);
+    p.z.handle_datagram(p.now, big.clone());
+    assert!(!big.is_unique(), "a large fragment was copied");
+    // Both are held: the message is incomplete, and both TSNs are acked.
+    assert_eq!(p.z.read(), None);
+    let mut acked = None;
+    while let Some(d) = p.z.poll_transmit(p.now) {
+        for c in chunks_of(&d) {
+            if let Chunk::Sack(s) = c {
+                acked = Some(s.cum_tsn_ack);
+            }
+        }
+    }
+    assert_eq!(acked, Some(tsn.next()));
+}
+
+#[test]
 fn data_on_a_stream_that_does_not_exist_is_reported() {
     // RFC 9260 §6.5: acknowledged, reported with Invalid Stream Identifier,
     // and discarded.

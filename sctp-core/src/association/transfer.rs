@@ -1673,6 +1673,24 @@ fn push_data(b: &mut PacketBuilder, sent: &Sent, interleave: bool) -> Result<(),
     }
 }
 
+/// Copies received user data out of the datagram it arrived in when it is
+/// less than half of it. A held payload is a slice that keeps the whole
+/// datagram in memory while only the payload counts against the receive
+/// buffer: without the copy, a peer sending tiny fragments in padded
+/// datagrams could make the buffer hold far more than its limit. With it,
+/// held data keeps at most twice its size alive.
+#[inline]
+pub(super) fn unpin(payload: &mut Bytes, datagram_len: usize) {
+    if payload.len() * 2 < datagram_len {
+        copy_out(payload);
+    }
+}
+
+#[cold]
+fn copy_out(payload: &mut Bytes) {
+    *payload = Bytes::copy_from_slice(payload);
+}
+
 /// A received chunk of user data: DATA, or I-DATA (RFC 8260).
 pub(super) enum Incoming {
     Data(DataChunk),

@@ -518,12 +518,17 @@ impl Reassembly {
             bytes: len,
             fragments: {
                 // A first fragment: as many as the last message had. A run
-                // begun after a loss gets the usual room.
+                // begun after a loss gets the usual room. Never a list
+                // more than 8 times the fragment's size (a message's first
+                // fragment often fills only the end of a packet): the list
+                // is not charged against the buffer, and a peer sending
+                // 1-byte fragments must not make each reserve 64 slots.
                 let room = if beginning {
                     usize::from(self.fragments_hint).max(FIRST_FRAGMENTS)
                 } else {
                     FIRST_FRAGMENTS
                 };
+                let room = room.min((8 * len / mem::size_of::<Bytes>()).max(1));
                 let mut fragments = VecDeque::with_capacity(room);
                 fragments.push_back(payload);
                 fragments
@@ -909,6 +914,34 @@ mod tests {
             .iter()
             .map(|m| m.payload.clone().into_bytes())
             .collect()
+    }
+
+    #[test]
+    fn a_tiny_first_fragment_reserves_no_more_list_than_its_bytes() {
+        // A 64-fragment message sets the hint; a first fragment of 1 byte
+        // after it still gets a one-slot list, a larger one at most 8
+        // times its bytes.
+        let mut r = Reassembly::new(BIG);
+        let body = [7u8; 1000];
+        for i in 0..64u32 {
+            let flags = match i {
+                0 => "B",
+                63 => "E",
+                _ => "",
+            };
+            r.insert(chunk(i, 0, 0, flags, &body)).unwrap();
+        }
+        assert_eq!(drain(&mut r).len(), 1);
+        assert_eq!(r.fragments_hint, 64);
+        r.insert(chunk(64, 0, 1, "B", b"x")).unwrap();
+        r.insert(chunk(70, 0, 2, "B", &body[..100])).unwrap();
+        assert_eq!(r.runs.values().next().unwrap().fragments.capacity(), 1);
+        let reserved = r.runs.values().last().unwrap().fragments.capacity();
+        assert!(
+            (FIRST_FRAGMENTS..=8 * 100 / mem::size_of::<Bytes>()).contains(&reserved),
+            "{reserved}"
+        );
+        check_invariants(&r);
     }
 
     /// Recounts everything held and checks the structure's invariants.

@@ -69,7 +69,7 @@
 //!   not renege yet, as it does not keep the TSNs of what it holds.
 
 use crate::payload::Payload;
-use crate::reassembly::{Message, ReassemblyError};
+use crate::reassembly::{Held, Message, ReassemblyError};
 use crate::stream_hash::StreamIdHasher;
 use bytes::Bytes;
 use sctp_wire::{Fsn, IDataChunk, IDataFragment, Mid, Ppid, StreamId, Tsn};
@@ -129,8 +129,8 @@ struct Partial {
     ppid: Option<Ppid>,
     /// FSN of the last fragment (E bit), once it has arrived.
     last_fsn: Option<u32>,
-    /// User data held, in bytes.
-    bytes: usize,
+    /// User data held: its bytes and fragments.
+    held: Held,
     /// Fragments FSN 0, 1, …, `head.len() - 1`: those held without a gap.
     head: VecDeque<Bytes>,
     /// Fragments after the first gap, by FSN; each above `head.len()`.
@@ -175,7 +175,7 @@ impl Partial {
         if fragment.ending {
             self.last_fsn = Some(fragment.fsn);
         }
-        self.bytes += fragment.payload.len();
+        self.held += Held::chunk(fragment.payload.len());
         if u64::from(fragment.fsn) != self.head.len() as u64 {
             self.tail.insert(fragment.fsn, fragment.payload);
             return;
@@ -260,9 +260,13 @@ impl OrderedStream {
     }
 
     /// User data held.
-    fn bytes(&self) -> usize {
-        let partial: usize = self.partial.values().map(|p| p.bytes).sum();
-        let waiting: usize = self.waiting.values().map(|w| w.message.payload.len()).sum();
+    fn held(&self) -> Held {
+        let partial: Held = self.partial.values().map(|p| p.held).sum();
+        let waiting: Held = self
+            .waiting
+            .values()
+            .map(|w| Held::of(&w.message.payload))
+            .sum();
         partial + waiting
     }
 
@@ -280,13 +284,13 @@ fn ordered_key(stream: Option<&OrderedStream>, mid: Mid) -> Option<u64> {
     }
 }
 
-/// Counts `len` more bytes against `limit`, or refuses them.
-fn reserve(buffered: &mut usize, limit: usize, len: usize) -> Result<(), ReassemblyError> {
-    let available = limit.saturating_sub(*buffered);
+/// Counts a chunk of `len` more bytes against `limit`, or refuses it.
+fn reserve(buffered: &mut Held, limit: usize, len: usize) -> Result<(), ReassemblyError> {
+    let available = limit.saturating_sub(buffered.bytes);
     if len > available {
         return Err(ReassemblyError::BufferFull { len, available });
     }
-    *buffered += len;
+    *buffered += Held::chunk(len);
     Ok(())
 }
 
@@ -297,8 +301,8 @@ fn reserve(buffered: &mut usize, limit: usize, len: usize) -> Result<(), Reassem
 pub(crate) struct InterleavedReassembly {
     /// The most bytes of user data held at once.
     limit: usize,
-    /// Bytes of user data held: fragments, waiting and ready messages.
-    buffered: usize,
+    /// User data held: fragments, waiting and ready messages.
+    buffered: Held,
     /// Streams with ordered messages held or a next MID past 0.
     ordered: HashMap<StreamId, OrderedStream, BuildHasherDefault<StreamIdHasher>>,
     /// Incomplete unordered messages by (stream, MID).
@@ -317,7 +321,7 @@ impl InterleavedReassembly {
     pub(crate) fn new(buffer_limit: usize) -> Self {
         InterleavedReassembly {
             limit: buffer_limit,
-            buffered: 0,
+            buffered: Held::default(),
             ordered: HashMap::default(),
             unordered: BTreeMap::new(),
             ready: VecDeque::new(),
@@ -328,7 +332,13 @@ impl InterleavedReassembly {
     /// popped. The advertised receiver window is the limit minus this
     /// (RFC 9260 §6.2.1).
     pub(crate) fn buffered_bytes(&self) -> usize {
-        self.buffered
+        self.buffered.bytes
+    }
+
+    /// Chunks held: the fragments of everything
+    /// [`InterleavedReassembly::buffered_bytes`] counts.
+    pub(crate) fn held_chunks(&self) -> usize {
+        self.buffered.chunks
     }
 
     /// Takes an I-DATA chunk the tracker found new and inside the window.
@@ -489,7 +499,7 @@ impl InterleavedReassembly {
     /// stream in MID order, unordered ones as soon as they are complete.
     pub(crate) fn pop_message(&mut self) -> Option<Message> {
         let message = self.ready.pop_front()?;
-        self.release(message.payload.len());
+        self.release(Held::of(&message.payload));
         Some(message)
     }
 
@@ -527,9 +537,9 @@ impl InterleavedReassembly {
         // Splitting costs O(log n) plus the smaller side, which is at most
         // the part taken out.
         let later = stream.partial.split_off(&after);
-        let dropped: usize = mem::replace(&mut stream.partial, later)
+        let dropped: Held = mem::replace(&mut stream.partial, later)
             .into_values()
-            .map(|p| p.bytes)
+            .map(|p| p.held)
             .sum();
         // RFC 3758 §3.6: "immediately make available for delivery stream
         // sequence numbers earlier than or equal to" the one skipped.
@@ -563,7 +573,7 @@ impl InterleavedReassembly {
         }
         for key in abandoned {
             if let Some(partial) = self.unordered.remove(&key) {
-                self.release(partial.bytes);
+                self.release(partial.held);
             }
         }
     }
@@ -576,8 +586,8 @@ impl InterleavedReassembly {
     /// Messages already complete and ready stay ready.
     pub(crate) fn reset_incoming(&mut self, streams: &[StreamId]) {
         if streams.is_empty() {
-            let ordered: usize = self.ordered.values().map(OrderedStream::bytes).sum();
-            let unordered: usize = self.unordered.values().map(|p| p.bytes).sum();
+            let ordered: Held = self.ordered.values().map(OrderedStream::held).sum();
+            let unordered: Held = self.unordered.values().map(|p| p.held).sum();
             self.ordered = HashMap::default();
             self.unordered = BTreeMap::new();
             self.release(ordered + unordered);
@@ -585,7 +595,7 @@ impl InterleavedReassembly {
         }
         for &stream_id in streams {
             if let Some(stream) = self.ordered.remove(&stream_id) {
-                self.release(stream.bytes());
+                self.release(stream.held());
             }
             let held: Vec<(StreamId, u32)> = self
                 .unordered
@@ -594,7 +604,7 @@ impl InterleavedReassembly {
                 .collect();
             for key in held {
                 if let Some(partial) = self.unordered.remove(&key) {
-                    self.release(partial.bytes);
+                    self.release(partial.held);
                 }
             }
         }
@@ -626,9 +636,12 @@ impl InterleavedReassembly {
         }
     }
 
-    fn release(&mut self, bytes: usize) {
-        debug_assert!(bytes <= self.buffered, "reassembly byte count underflow");
-        self.buffered = self.buffered.saturating_sub(bytes);
+    fn release(&mut self, held: Held) {
+        debug_assert!(
+            held.bytes <= self.buffered.bytes && held.chunks <= self.buffered.chunks,
+            "reassembly count underflow"
+        );
+        self.buffered -= held;
     }
 }
 
@@ -670,10 +683,13 @@ mod tests {
     }
 
     fn check_partial(p: &Partial) {
-        assert!(p.bytes > 0, "an empty message is kept");
+        assert!(p.held.bytes > 0, "an empty message is kept");
         assert!(!p.is_complete(), "a complete message is kept as partial");
-        let held: usize = p.head.iter().chain(p.tail.values()).map(Bytes::len).sum();
-        assert_eq!(p.bytes, held, "partial byte count drifted");
+        let held = Held {
+            bytes: p.head.iter().chain(p.tail.values()).map(Bytes::len).sum(),
+            chunks: p.head.len() + p.tail.len(),
+        };
+        assert_eq!(p.held, held, "partial count drifted");
         assert!(
             p.tail.keys().all(|&f| u64::from(f) > p.head.len() as u64),
             "a fragment after the gap should have joined the head"
@@ -686,10 +702,10 @@ mod tests {
 
     /// Recounts everything held and checks the structure's invariants.
     fn check_invariants(r: &InterleavedReassembly) {
-        let mut held = 0;
+        let mut held = Held::default();
         for p in r.unordered.values() {
             check_partial(p);
-            held += p.bytes;
+            held += p.held;
         }
         for s in r.ordered.values() {
             for (k, p) in &s.partial {
@@ -699,21 +715,21 @@ mod tests {
                     "a MID both partial and complete"
                 );
                 check_partial(p);
-                held += p.bytes;
+                held += p.held;
             }
             for (k, w) in &s.waiting {
                 assert!(*k > s.next_key, "deliverable message left waiting");
                 assert!(!w.message.unordered);
-                held += w.message.payload.len();
+                held += Held::of(&w.message.payload);
             }
             assert_eq!(
                 s.next_mid.0, s.next_key as u32,
                 "next MID and its key out of step"
             );
         }
-        held += r.ready.iter().map(|m| m.payload.len()).sum::<usize>();
-        assert_eq!(r.buffered, held, "byte count drifted");
-        assert!(r.buffered <= r.limit, "limit exceeded");
+        held += r.ready.iter().map(|m| Held::of(&m.payload)).sum::<Held>();
+        assert_eq!(r.buffered, held, "count drifted");
+        assert!(r.buffered.bytes <= r.limit, "limit exceeded");
     }
 
     /// Moves a stream's next expected ordered MID from 0 to `next` through

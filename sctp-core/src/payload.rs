@@ -65,6 +65,15 @@ impl Payload {
         }
     }
 
+    /// Its bytes and how many fragments (received chunks) hold them.
+    #[inline]
+    pub(crate) fn len_and_fragments(&self) -> (usize, usize) {
+        match &self.parts {
+            Parts::One(b) => (b.len(), usize::from(!b.is_empty())),
+            Parts::Many { fragments, len } => (*len, fragments.len()),
+        }
+    }
+
     /// Bytes of user data not yet read.
     pub fn len(&self) -> usize {
         match &self.parts {

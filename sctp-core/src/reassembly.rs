@@ -32,7 +32,11 @@
 //!   messages whose SSN has been delivered or skipped, in O(log n).
 //! - Every byte held (fragments, waiting and ready messages) counts against
 //!   the limit given to [`Reassembly::new`]; nothing is stored for a chunk
-//!   without user data, so memory stays proportional to that limit.
+//!   without user data. The chunks held are counted too
+//!   ([`Reassembly::held_chunks`]): the association bounds their number,
+//!   as each costs bookkeeping besides its bytes, and a new run reserves
+//!   list room in proportion to its first fragment, so memory stays
+//!   proportional to the limit whatever the chunk sizes.
 //!
 //! ## When the buffer is full
 //!
@@ -68,6 +72,64 @@ pub(crate) struct Message {
     pub(crate) unordered: bool,
     /// The user data: the payloads of its fragments, not copied.
     pub(crate) payload: Payload,
+}
+
+/// What held user data costs: its bytes, which count against the receive
+/// buffer, and its chunks, each also costing a list slot and its share of
+/// runs and map entries (which the association bounds by their number).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Held {
+    pub(crate) bytes: usize,
+    pub(crate) chunks: usize,
+}
+
+impl Held {
+    /// One chunk of `len` bytes.
+    #[inline]
+    pub(crate) fn chunk(len: usize) -> Held {
+        Held {
+            bytes: len,
+            chunks: 1,
+        }
+    }
+
+    /// A message's user data, one chunk per fragment.
+    #[inline]
+    pub(crate) fn of(payload: &Payload) -> Held {
+        let (bytes, chunks) = payload.len_and_fragments();
+        Held { bytes, chunks }
+    }
+}
+
+impl std::ops::Add for Held {
+    type Output = Held;
+    fn add(self, other: Held) -> Held {
+        Held {
+            bytes: self.bytes + other.bytes,
+            chunks: self.chunks + other.chunks,
+        }
+    }
+}
+
+impl std::ops::AddAssign for Held {
+    fn add_assign(&mut self, other: Held) {
+        *self = *self + other;
+    }
+}
+
+impl std::ops::SubAssign for Held {
+    /// Saturating: a count that would go negative is a bug caught by the
+    /// debug assertions where it is released, not a reason to wrap.
+    fn sub_assign(&mut self, other: Held) {
+        self.bytes = self.bytes.saturating_sub(other.bytes);
+        self.chunks = self.chunks.saturating_sub(other.chunks);
+    }
+}
+
+impl std::iter::Sum for Held {
+    fn sum<I: Iterator<Item = Held>>(iter: I) -> Held {
+        iter.fold(Held::default(), |a, b| a + b)
+    }
 }
 
 /// Why [`Reassembly::insert`] (DATA) or
@@ -241,8 +303,8 @@ struct Run {
     beginning: bool,
     /// The last fragment has the E bit.
     ending: bool,
-    /// User data held, in bytes.
-    bytes: usize,
+    /// User data held: its bytes and fragments.
+    held: Held,
     fragments: VecDeque<Bytes>,
 }
 
@@ -272,7 +334,7 @@ impl Run {
         Run {
             end: later.end,
             ending: later.ending,
-            bytes: self.bytes + later.bytes,
+            held: self.held + later.held,
             fragments,
             ..self
         }
@@ -339,8 +401,8 @@ impl OrderedStream {
 pub(crate) struct Reassembly {
     /// The most bytes of user data held at once.
     limit: usize,
-    /// Bytes of user data held: fragments, waiting and ready messages.
-    buffered: usize,
+    /// User data held: fragments, waiting and ready messages.
+    buffered: Held,
     tsn_keys: TsnKeys,
     /// The highest cumulative TSN passed to `drop_fragments_up_to`,
     /// unwrapped: no TSN at or below it is accepted again.
@@ -379,7 +441,7 @@ impl Reassembly {
     pub(crate) fn new(buffer_limit: usize) -> Self {
         Reassembly {
             limit: buffer_limit,
-            buffered: 0,
+            buffered: Held::default(),
             tsn_keys: TsnKeys::default(),
             floor: None,
             runs: BTreeMap::new(),
@@ -403,7 +465,13 @@ impl Reassembly {
     /// popped. The advertised receiver window is the limit minus this
     /// (RFC 9260 §6.2.1).
     pub(crate) fn buffered_bytes(&self) -> usize {
-        self.buffered
+        self.buffered.bytes
+    }
+
+    /// Chunks held: the fragments of everything [`Reassembly::buffered_bytes`]
+    /// counts.
+    pub(crate) fn held_chunks(&self) -> usize {
+        self.buffered.chunks
     }
 
     /// Takes a DATA chunk the tracker found new and inside the window.
@@ -490,11 +558,11 @@ impl Reassembly {
         }
 
         let len = payload.len();
-        let available = self.limit.saturating_sub(self.buffered);
+        let available = self.limit.saturating_sub(self.buffered.bytes);
         if len > available {
             return Err(ReassemblyError::BufferFull { len, available });
         }
-        self.buffered += len;
+        self.buffered += Held::chunk(len);
 
         if beginning && ending {
             // An unfragmented message: its payload is handed out as is.
@@ -515,7 +583,7 @@ impl Reassembly {
             ppid,
             beginning,
             ending,
-            bytes: len,
+            held: Held::chunk(len),
             fragments: {
                 // A first fragment: as many as the last message had. A run
                 // begun after a loss gets the usual room. Never a list
@@ -551,7 +619,7 @@ impl Reassembly {
                 .is_some_and(|floor| start <= floor.saturating_add(1))
         {
             trace!(%tsn, "fragment of an abandoned message discarded");
-            self.release(run.bytes);
+            self.release(run.held);
             return Err(ReassemblyError::Abandoned { tsn });
         }
         if run.beginning && run.ending {
@@ -580,7 +648,7 @@ impl Reassembly {
     ) -> Option<Result<(), ReassemblyError>> {
         let len = payload.len();
         if self.floor.is_some_and(|floor| key <= floor)
-            || len > self.limit.saturating_sub(self.buffered)
+            || len > self.limit.saturating_sub(self.buffered.bytes)
         {
             return None;
         }
@@ -627,11 +695,11 @@ impl Reassembly {
         }
         run.end = key;
         run.ending = ending;
-        run.bytes += len;
+        run.held += Held::chunk(len);
         // Taken, not cloned: no reference count to raise and drop again.
         // Nothing below returns `None`, so the caller never sees it empty.
         run.fragments.push_back(std::mem::take(payload));
-        self.buffered += len;
+        self.buffered += Held::chunk(len);
         if !ending {
             return Some(Ok(()));
         }
@@ -661,7 +729,7 @@ impl Reassembly {
             };
             for (k, waiting) in stream.waiting {
                 self.waiting_by_tsn.remove(&(waiting.first, stream_id, k));
-                self.release(waiting.message.payload.len());
+                self.release(Held::of(&waiting.message.payload));
             }
             let runs: Vec<u64> = self
                 .ordered_runs
@@ -670,7 +738,7 @@ impl Reassembly {
                 .collect();
             for start in runs {
                 if let Some(run) = self.detach_run(start) {
-                    self.release(run.bytes);
+                    self.release(run.held);
                 }
             }
         }
@@ -691,10 +759,10 @@ impl Reassembly {
         while freed < need {
             let run = self.runs.last_key_value().map(|(&start, _)| start);
             let waiting = self.waiting_by_tsn.last().copied();
-            let (first, last, bytes) = match (run, waiting) {
+            let (first, last, held) = match (run, waiting) {
                 (Some(r), w) if r > above && w.is_none_or(|(w, _, _)| r > w) => {
                     let Some(run) = self.detach_run(r) else { break };
-                    (r, run.end, run.bytes)
+                    (r, run.end, run.held)
                 }
                 (_, Some((w, stream_id, k))) if w > above => {
                     self.waiting_by_tsn.remove(&(w, stream_id, k));
@@ -705,12 +773,12 @@ impl Reassembly {
                     else {
                         break;
                     };
-                    (w, waiting.last, waiting.message.payload.len())
+                    (w, waiting.last, Held::of(&waiting.message.payload))
                 }
                 _ => break,
             };
-            self.release(bytes);
-            freed += bytes;
+            self.release(held);
+            freed += held.bytes;
             dropped.push((self.tsn_keys.tsn(first), self.tsn_keys.tsn(last)));
         }
         if !dropped.is_empty() {
@@ -724,7 +792,7 @@ impl Reassembly {
     /// (RFC 9260 §6.6).
     pub(crate) fn pop_message(&mut self) -> Option<Message> {
         let message = self.ready.pop_front()?;
-        self.release(message.payload.len());
+        self.release(Held::of(&message.payload));
         Some(message)
     }
 
@@ -780,7 +848,7 @@ impl Reassembly {
             });
             if abandoned {
                 if let Some(run) = self.detach_run(start) {
-                    self.release(run.bytes);
+                    self.release(run.held);
                 }
             }
         }
@@ -812,7 +880,7 @@ impl Reassembly {
             None
         };
         if let Some(error) = refused {
-            self.release(message.payload.len());
+            self.release(Held::of(&message.payload));
             return Err(error);
         }
         if k == stream.next_key && stream.waiting.is_empty() {
@@ -864,7 +932,7 @@ impl Reassembly {
             .collect();
         for start in behind {
             if let Some(run) = self.detach_run(start) {
-                self.release(run.bytes);
+                self.release(run.held);
             }
         }
     }
@@ -878,9 +946,12 @@ impl Reassembly {
         Some(run)
     }
 
-    fn release(&mut self, bytes: usize) {
-        debug_assert!(bytes <= self.buffered, "reassembly byte count underflow");
-        self.buffered = self.buffered.saturating_sub(bytes);
+    fn release(&mut self, held: Held) {
+        debug_assert!(
+            held.bytes <= self.buffered.bytes && held.chunks <= self.buffered.chunks,
+            "reassembly count underflow"
+        );
+        self.buffered -= held;
     }
 }
 
@@ -946,24 +1017,27 @@ mod tests {
 
     /// Recounts everything held and checks the structure's invariants.
     fn check_invariants(r: &Reassembly) {
-        let in_runs: usize = r.runs.values().map(|run| run.bytes).sum();
-        let waiting: usize = r
+        let in_runs: Held = r.runs.values().map(|run| run.held).sum();
+        let waiting: Held = r
             .streams
             .values()
             .flat_map(|s| s.waiting.values())
-            .map(|w| w.message.payload.len())
+            .map(|w| Held::of(&w.message.payload))
             .sum();
-        let ready: usize = r.ready.iter().map(|m| m.payload.len()).sum();
-        assert_eq!(r.buffered, in_runs + waiting + ready, "byte count drifted");
-        assert!(r.buffered <= r.limit, "limit exceeded");
+        let ready: Held = r.ready.iter().map(|m| Held::of(&m.payload)).sum();
+        assert_eq!(r.buffered, in_runs + waiting + ready, "count drifted");
+        assert!(r.buffered.bytes <= r.limit, "limit exceeded");
         let mut previous_end: Option<u64> = None;
         let mut ordered = 0;
         for (&start, run) in &r.runs {
             assert!(previous_end.is_none_or(|e| e < start), "runs overlap");
             assert_eq!(run.fragments.len() as u64, run.end - start + 1);
             assert_eq!(
-                run.bytes,
-                run.fragments.iter().map(Bytes::len).sum::<usize>()
+                run.held,
+                Held {
+                    bytes: run.fragments.iter().map(Bytes::len).sum(),
+                    chunks: run.fragments.len(),
+                }
             );
             assert!(!(run.beginning && run.ending), "a complete run was kept");
             if let Some(k) = run.ssn_key {

@@ -417,6 +417,107 @@ fn a_small_held_fragment_does_not_keep_its_datagram_alive() {
 }
 
 #[test]
+fn tiny_chunks_are_held_only_as_many_as_the_buffer_allows() {
+    // Each held chunk costs bookkeeping besides its bytes, so the buffer
+    // also limits their number: a 64 KiB buffer holds at most 256 chunks
+    // (64 KiB / 256), and its window closes as they near that, though 256
+    // bytes of user data are nowhere near 64 KiB.
+    let z_config = Config {
+        max_receive_buffer: 64 * 1024,
+        ..Config::default()
+    };
+    let mut p = connected(Config::default(), z_config);
+    let tag = p.z.local_verification_tag();
+    let first = p.z.peer_initial_tsn().unwrap();
+    let mut tsn = first;
+    let mut sacks = Vec::new();
+    for _ in 0..6 {
+        // 50 first fragments of unordered messages that never complete.
+        let chunks: Vec<Chunk> = (0..50)
+            .map(|_| {
+                let c = Chunk::Data(DataChunk {
+                    tsn,
+                    stream_id: StreamId(0),
+                    ssn: Ssn(0),
+                    ppid: Ppid(0),
+                    unordered: true,
+                    beginning: true,
+                    ending: false,
+                    immediate_sack: true,
+                    payload: Bytes::from_static(b"x"),
+                });
+                tsn = tsn.next();
+                c
+            })
+            .collect();
+        p.z.handle_datagram(p.now, packet(tag, &chunks));
+        while let Some(d) = p.z.poll_transmit(p.now) {
+            for c in chunks_of(&d) {
+                if let Chunk::Sack(s) = c {
+                    sacks.push(s);
+                }
+            }
+        }
+    }
+    let last = sacks.last().expect("SACKs");
+    // 256 held and acknowledged; the other 44 dropped unacknowledged.
+    assert_eq!(last.cum_tsn_ack, Tsn(first.0.wrapping_add(255)));
+    assert_eq!(p.z.stats().data_dropped_no_buffer, 44);
+    assert_eq!(last.a_rwnd, 0, "the window closed with the chunk count");
+    // After 200 chunks the window was what 56 more chunks of 256 bytes
+    // would take, not 64 KiB less 200 bytes.
+    assert_eq!(sacks[3].cum_tsn_ack, Tsn(first.0.wrapping_add(199)));
+    assert_eq!(sacks[3].a_rwnd, 56 * 256);
+}
+
+#[test]
+fn with_the_chunk_count_full_a_gap_filling_chunk_is_taken_by_reneging() {
+    // RFC 9260 §6.2: a full buffer drops the largest TSN held for
+    // reordering to take the chunk that fills a gap; a buffer full by its
+    // chunk count does the same, or data past the hole would hold it for
+    // good.
+    let z_config = Config {
+        max_receive_buffer: 64 * 1024,
+        ..Config::default()
+    };
+    let mut p = connected(Config::default(), z_config);
+    let tag = p.z.local_verification_tag();
+    let first = p.z.peer_initial_tsn().unwrap();
+    let tiny = |n: u32| {
+        Chunk::Data(DataChunk {
+            tsn: Tsn(first.0.wrapping_add(n)),
+            stream_id: StreamId(0),
+            ssn: Ssn(0),
+            ppid: Ppid(0),
+            unordered: true,
+            beginning: true,
+            ending: false,
+            immediate_sack: true,
+            payload: Bytes::from_static(b"x"),
+        })
+    };
+    // TSNs first + 1 ..= first + 256: the chunk count is full, `first`
+    // is missing.
+    for batch in 0..8u32 {
+        let chunks: Vec<Chunk> = (1..=32).map(|i| tiny(batch * 32 + i)).collect();
+        p.z.handle_datagram(p.now, packet(tag, &chunks));
+    }
+    while p.z.poll_transmit(p.now).is_some() {}
+    assert_eq!(p.z.stats().data_dropped_no_buffer, 0);
+    p.z.handle_datagram(p.now, packet(tag, &[tiny(0)]));
+    let mut cum = None;
+    while let Some(d) = p.z.poll_transmit(p.now) {
+        for c in chunks_of(&d) {
+            if let Chunk::Sack(s) = c {
+                cum = Some(s.cum_tsn_ack);
+            }
+        }
+    }
+    assert_eq!(p.z.stats().data_reneged, 1, "the highest TSN gave way");
+    assert_eq!(cum, Some(Tsn(first.0.wrapping_add(255))));
+}
+
+#[test]
 fn data_on_a_stream_that_does_not_exist_is_reported() {
     // RFC 9260 §6.5: acknowledged, reported with Invalid Stream Identifier,
     // and discarded.

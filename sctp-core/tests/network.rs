@@ -587,8 +587,9 @@ fn ssn_wraps_after_65536_ordered_messages_on_a_lossy_link() {
 #[test]
 fn ordered_messages_more_than_32767_ssns_past_a_hole_are_delivered() {
     // Regression: A sends 32 769 one-byte ordered messages on stream 0
-    // (a fixed 1 MiB cwnd here; the windows count user-data bytes only)
-    // and the packet of SSN 0 arrives after all the others. Z holds SSNs
+    // (a fixed 1 MiB cwnd here, and Z's buffer of 16 MiB holds 65 536
+    // chunks: the window counts 256 bytes per held chunk at least) and
+    // the packet of SSN 0 arrives after all the others. Z holds SSNs
     // 1..=32 768 waiting for SSN 0; SSN 32 768 is exactly 2^15 ahead of
     // the next expected one, and a serial comparison once called it
     // stale: acknowledged, discarded, and never delivered. Over a 3 %
@@ -599,7 +600,11 @@ fn ordered_messages_more_than_32767_ssns_past_a_hole_are_delivered() {
         congestion: Arc::new(FixedWindow::new(1 << 20)),
         ..Config::default()
     };
-    let mut net = Net::with_configs(5, a, Config::default());
+    let z = Config {
+        max_receive_buffer: 16 << 20,
+        ..Config::default()
+    };
+    let mut net = Net::with_configs(5, a, z);
     net.connect();
     for i in 0..N {
         net.a

@@ -10,7 +10,7 @@ use crate::interleaved::InterleavedReassembly;
 use crate::pacing::{Pacer, RateSampler};
 use crate::payload::Payload;
 use crate::rack::{LossDetection, Rack};
-use crate::reassembly::{Message, Reassembly};
+use crate::reassembly::{Held, Message, Reassembly};
 use crate::rto::RtoEstimator;
 use crate::send::{InFlight, Policy, Sent};
 use crate::send_queue::SendQueue;
@@ -161,7 +161,7 @@ pub(super) struct Transfer {
     /// (RFC 8260); boxed, so an association without pays a pointer.
     pub(super) interleaved: Option<Box<InterleavedReassembly>>,
     ready: VecDeque<Message>,
-    ready_bytes: usize,
+    ready_held: Held,
     /// A SACK must go out with the next packet.
     sack_requested: bool,
     /// The last a_rwnd we advertised.
@@ -251,6 +251,23 @@ pub struct TransferCounters {
     pub forward_tsns_sent: u64,
     /// Tail-loss probes sent (RFC 8985 §7).
     pub tail_loss_probes: u64,
+}
+
+/// What each held chunk of user data is taken to cost, in bytes, when the
+/// receive buffer counts chunks as well as bytes: a held chunk keeps a
+/// list slot and its share of runs and map entries besides its bytes, a
+/// few hundred bytes for a tiny one, which the byte count does not see.
+/// At most `max_receive_buffer / HELD_CHUNK_COST` chunks are held, so a
+/// peer sending 1-byte chunks cannot make bookkeeping outgrow the buffer.
+/// usrsctp charges 256 bytes per chunk against its window likewise.
+const HELD_CHUNK_COST: usize = 256;
+
+/// The fewest chunks a receive buffer holds, however small.
+const MIN_HELD_CHUNKS: usize = 64;
+
+/// How many chunks of user data a receive buffer of `limit` bytes holds.
+fn chunk_limit(limit: usize) -> usize {
+    (limit / HELD_CHUNK_COST).max(MIN_HELD_CHUNKS)
 }
 
 /// Most packets written into one allocation (see [`Transfer::tx_buffer`]).
@@ -348,7 +365,7 @@ impl Transfer {
                 ))
             }),
             ready: VecDeque::new(),
-            ready_bytes: 0,
+            ready_held: Held::default(),
             sack_requested: false,
             advertised_rwnd: config.max_receive_buffer,
             outbound_streams: streams.0,
@@ -637,14 +654,25 @@ impl Transfer {
     fn held_bytes(&self) -> usize {
         self.reassembly.buffered_bytes()
             + self.interleaved.as_ref().map_or(0, |i| i.buffered_bytes())
-            + self.ready_bytes
+            + self.ready_held.bytes
+    }
+
+    /// The chunks of what [`Transfer::held_bytes`] counts.
+    fn held_chunks(&self) -> usize {
+        self.reassembly.held_chunks()
+            + self.interleaved.as_ref().map_or(0, |i| i.held_chunks())
+            + self.ready_held.chunks
     }
 
     /// Our receive window: the buffer less what waits in reassembly or
-    /// for the user (RFC 9260 §6.2).
+    /// for the user (RFC 9260 §6.2). It also closes as the held chunks
+    /// near their limit, as if each took [`HELD_CHUNK_COST`] bytes; with
+    /// chunks of that size or more on average, the bytes decide alone.
     fn a_rwnd(&self, limit: u32) -> u32 {
-        let held = self.held_bytes();
-        (limit as usize).saturating_sub(held) as u32
+        let limit = limit as usize;
+        let by_bytes = limit.saturating_sub(self.held_bytes());
+        let by_chunks = chunk_limit(limit).saturating_sub(self.held_chunks()) * HELD_CHUNK_COST;
+        by_bytes.min(by_chunks) as u32
     }
 }
 
@@ -748,7 +776,7 @@ impl Association {
         let limit = self.config.max_receive_buffer;
         let t = self.transfer.as_mut()?;
         let m = t.ready.pop_front()?;
-        t.ready_bytes -= m.payload.len();
+        t.ready_held -= Held::of(&m.payload);
         // Reopening a window that had shrunk below half the buffer is
         // announced at once, so a sender stalled on a full window resumes
         // (RFC 9260 §6.2 asks for a SACK when the window opens).
@@ -921,7 +949,18 @@ impl Association {
             trace!(%tsn, "DATA past a deferred stream reset, dropped");
             return true;
         }
-        let need = (t.held_bytes() + len).saturating_sub(limit);
+        // No room for its bytes, or as many chunks held as the buffer
+        // allows (then one unit must go too).
+        let full = |t: &Transfer| {
+            let bytes = (t.held_bytes() + len).saturating_sub(limit);
+            let chunks_full = t.held_chunks() >= chunk_limit(limit);
+            if chunks_full {
+                bytes.max(1)
+            } else {
+                bytes
+            }
+        };
+        let need = full(t);
         // Reneging drops DATA by TSN; I-DATA's reassembly has no TSNs to
         // drop by, and a sender keeping to our window never needs it.
         if need > 0 && !t.interleave && t.tracker.fills_a_gap(tsn) {
@@ -939,7 +978,7 @@ impl Association {
         // No room: drop without acknowledging, the peer retransmits later
         // (RFC 9260 §6.2); a SACK at once tells the zero-window prober the
         // window is still closed (RFC 9260 §6.1 A).
-        if t.held_bytes() + len > limit {
+        if need > 0 && full(t) > 0 {
             trace!(%tsn, "receive buffer full, DATA dropped");
             self.stats.data_dropped_no_buffer += 1;
             t.sack_requested = true;
@@ -1003,7 +1042,7 @@ impl Association {
             }
             t.counters.messages_received += 1;
             t.counters.bytes_received += m.payload.len() as u64;
-            t.ready_bytes += m.payload.len();
+            t.ready_held += Held::of(&m.payload);
             t.ready.push_back(m);
         }
         if was_empty && !t.ready.is_empty() {

@@ -280,3 +280,46 @@ fn i_data_on_a_data_association_is_a_protocol_violation() {
     assert_eq!(p.z.state(), State::Closed);
     assert!(aborted_for_protocol_violation(&p), "{:?}", p.z_events);
 }
+
+#[test]
+fn a_chunk_filling_a_gap_is_taken_past_the_chunk_limit() {
+    // The receive buffer holds at most one chunk per 256 bytes (256 for
+    // 64 KiB). I-DATA cannot renege, so when messages waiting behind a
+    // gap fill that count, the chunk filling the gap is taken anyway:
+    // dropping it would leave them waiting for good.
+    let z_config = Config {
+        interleaving: true,
+        max_receive_buffer: 64 * 1024,
+        ..Config::default()
+    };
+    let mut p = connect(interleaving(Scheduler::default()), z_config);
+    let tag = p.z.local_verification_tag();
+    let first = p.z.peer_initial_tsn().unwrap();
+    let message = |n: u32| {
+        Chunk::IData(IDataChunk {
+            tsn: sctp_wire::Tsn(first.0.wrapping_add(n)),
+            stream_id: StreamId(0),
+            mid: Mid(n),
+            fragment: IDataFragment::First { ppid: Ppid::BINARY },
+            unordered: false,
+            ending: true,
+            immediate_sack: false,
+            payload: Bytes::from_static(b"x"),
+        })
+    };
+    // MIDs 1 ..= 256 wait for MID 0; the 257th is over the count.
+    for batch in 0..8u32 {
+        let chunks: Vec<Chunk> = (1..=32).map(|i| message(batch * 32 + i)).collect();
+        p.z.handle_datagram(p.now, packet(tag, &chunks));
+    }
+    p.z.handle_datagram(p.now, packet(tag, &[message(257)]));
+    assert_eq!(p.z.stats().data_dropped_no_buffer, 1, "past the limit");
+    assert_eq!(p.z.read(), None, "all wait for MID 0");
+    p.z.handle_datagram(p.now, packet(tag, &[message(0)]));
+    let mut got = 0;
+    while let Some(m) = p.z.read() {
+        assert_eq!(&m.payload.into_bytes()[..], b"x");
+        got += 1;
+    }
+    assert_eq!(got, 257, "MID 0 and the 256 behind it");
+}

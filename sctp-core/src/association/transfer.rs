@@ -949,40 +949,50 @@ impl Association {
             trace!(%tsn, "DATA past a deferred stream reset, dropped");
             return true;
         }
-        // No room for its bytes, or as many chunks held as the buffer
-        // allows (then one unit must go too).
-        let full = |t: &Transfer| {
+        // No room for its bytes (`need` the bytes to free), or as many
+        // chunks held as the buffer allows (then one unit must go too).
+        let need = |t: &Transfer| {
             let bytes = (t.held_bytes() + len).saturating_sub(limit);
-            let chunks_full = t.held_chunks() >= chunk_limit(limit);
-            if chunks_full {
+            if t.held_chunks() >= chunk_limit(limit) {
                 bytes.max(1)
             } else {
                 bytes
             }
         };
-        let need = full(t);
-        // Reneging drops DATA by TSN; I-DATA's reassembly has no TSNs to
-        // drop by, and a sender keeping to our window never needs it.
-        if need > 0 && !t.interleave && t.tracker.fills_a_gap(tsn) {
-            // RFC 9260 §6.2: with the buffer full, a chunk below the
-            // largest TSN received is taken by dropping "the largest TSN
-            // held for reordering"; otherwise data past a hole could fill
-            // the buffer for good. The SACK that follows at once shows
-            // only what is kept.
-            for (first, last) in t.reassembly.renege(tsn, need) {
-                t.tracker.renege(first, last);
-                self.stats.data_reneged += u64::from(first.distance_to(last).unsigned_abs()) + 1;
+        if need(t) > 0 {
+            let fills_a_gap = t.tracker.fills_a_gap(tsn);
+            // Reneging drops DATA by TSN; I-DATA's reassembly has no TSNs
+            // to drop by.
+            if fills_a_gap && !t.interleave {
+                // RFC 9260 §6.2: with the buffer full, a chunk below the
+                // largest TSN received is taken by dropping "the largest
+                // TSN held for reordering"; otherwise data past a hole
+                // could fill the buffer for good. The SACK that follows at
+                // once shows only what is kept.
+                for (first, last) in t.reassembly.renege(tsn, need(t)) {
+                    t.tracker.renege(first, last);
+                    self.stats.data_reneged +=
+                        u64::from(first.distance_to(last).unsigned_abs()) + 1;
+                }
+                t.sack_requested = true;
             }
-            t.sack_requested = true;
-        }
-        // No room: drop without acknowledging, the peer retransmits later
-        // (RFC 9260 §6.2); a SACK at once tells the zero-window prober the
-        // window is still closed (RFC 9260 §6.1 A).
-        if need > 0 && full(t) > 0 {
-            trace!(%tsn, "receive buffer full, DATA dropped");
-            self.stats.data_dropped_no_buffer += 1;
-            t.sack_requested = true;
-            return true;
+            // A sender keeping to our window always leaves room for the
+            // bytes of a chunk it sends again, but it does not count
+            // chunks: with I-DATA, a chunk filling a gap is taken past the
+            // chunk limit (held TSNs stay within the tracker's window), or
+            // messages waiting behind the gap would hold the count for good.
+            let bytes_full = t.held_bytes() + len > limit;
+            let chunks_full =
+                t.held_chunks() >= chunk_limit(limit) && !(t.interleave && fills_a_gap);
+            // No room: drop without acknowledging, the peer retransmits
+            // later (RFC 9260 §6.2); a SACK at once tells the zero-window
+            // prober the window is still closed (RFC 9260 §6.1 A).
+            if bytes_full || chunks_full {
+                trace!(%tsn, "receive buffer full, DATA dropped");
+                self.stats.data_dropped_no_buffer += 1;
+                t.sack_requested = true;
+                return true;
+            }
         }
         *immediate |= chunk.immediate_sack();
         match t.tracker.on_data(tsn) {

@@ -405,15 +405,47 @@ fn a_small_held_fragment_does_not_keep_its_datagram_alive() {
     assert!(!big.is_unique(), "a large fragment was copied");
     // Both are held: the message is incomplete, and both TSNs are acked.
     assert_eq!(p.z.read(), None);
-    let mut acked = None;
+    let acked = z_sacks(&mut p).last().map(|s| s.cum_tsn_ack);
+    assert_eq!(acked, Some(tsn.next()));
+}
+
+/// A pair whose Z has a 64 KiB receive buffer, so at most 256 chunks
+/// held (one per 256 bytes).
+fn small_buffer() -> Pair {
+    let z = Config {
+        max_receive_buffer: 64 * 1024,
+        ..Config::default()
+    };
+    connected(Config::default(), z)
+}
+
+/// The 1-byte first fragment, TSN `n` past Z's first, of an unordered
+/// message that never completes; asks for a SACK at once.
+fn tiny_fragment(p: &Pair, n: u32) -> Chunk {
+    Chunk::Data(DataChunk {
+        tsn: Tsn(p.z.peer_initial_tsn().unwrap().0.wrapping_add(n)),
+        stream_id: StreamId(0),
+        ssn: Ssn(0),
+        ppid: Ppid(0),
+        unordered: true,
+        beginning: true,
+        ending: false,
+        immediate_sack: true,
+        payload: Bytes::from_static(b"x"),
+    })
+}
+
+/// The SACKs Z sends now.
+fn z_sacks(p: &mut Pair) -> Vec<Sack> {
+    let mut sacks = Vec::new();
     while let Some(d) = p.z.poll_transmit(p.now) {
         for c in chunks_of(&d) {
             if let Chunk::Sack(s) = c {
-                acked = Some(s.cum_tsn_ack);
+                sacks.push(s);
             }
         }
     }
-    assert_eq!(acked, Some(tsn.next()));
+    sacks
 }
 
 #[test]
@@ -422,42 +454,14 @@ fn tiny_chunks_are_held_only_as_many_as_the_buffer_allows() {
     // also limits their number: a 64 KiB buffer holds at most 256 chunks
     // (64 KiB / 256), and its window closes as they near that, though 256
     // bytes of user data are nowhere near 64 KiB.
-    let z_config = Config {
-        max_receive_buffer: 64 * 1024,
-        ..Config::default()
-    };
-    let mut p = connected(Config::default(), z_config);
+    let mut p = small_buffer();
     let tag = p.z.local_verification_tag();
     let first = p.z.peer_initial_tsn().unwrap();
-    let mut tsn = first;
     let mut sacks = Vec::new();
-    for _ in 0..6 {
-        // 50 first fragments of unordered messages that never complete.
-        let chunks: Vec<Chunk> = (0..50)
-            .map(|_| {
-                let c = Chunk::Data(DataChunk {
-                    tsn,
-                    stream_id: StreamId(0),
-                    ssn: Ssn(0),
-                    ppid: Ppid(0),
-                    unordered: true,
-                    beginning: true,
-                    ending: false,
-                    immediate_sack: true,
-                    payload: Bytes::from_static(b"x"),
-                });
-                tsn = tsn.next();
-                c
-            })
-            .collect();
+    for batch in 0..6 {
+        let chunks: Vec<Chunk> = (0..50).map(|i| tiny_fragment(&p, batch * 50 + i)).collect();
         p.z.handle_datagram(p.now, packet(tag, &chunks));
-        while let Some(d) = p.z.poll_transmit(p.now) {
-            for c in chunks_of(&d) {
-                if let Chunk::Sack(s) = c {
-                    sacks.push(s);
-                }
-            }
-        }
+        sacks.extend(z_sacks(&mut p));
     }
     let last = sacks.last().expect("SACKs");
     // 256 held and acknowledged; the other 44 dropped unacknowledged.
@@ -476,43 +480,21 @@ fn with_the_chunk_count_full_a_gap_filling_chunk_is_taken_by_reneging() {
     // reordering to take the chunk that fills a gap; a buffer full by its
     // chunk count does the same, or data past the hole would hold it for
     // good.
-    let z_config = Config {
-        max_receive_buffer: 64 * 1024,
-        ..Config::default()
-    };
-    let mut p = connected(Config::default(), z_config);
+    let mut p = small_buffer();
     let tag = p.z.local_verification_tag();
     let first = p.z.peer_initial_tsn().unwrap();
-    let tiny = |n: u32| {
-        Chunk::Data(DataChunk {
-            tsn: Tsn(first.0.wrapping_add(n)),
-            stream_id: StreamId(0),
-            ssn: Ssn(0),
-            ppid: Ppid(0),
-            unordered: true,
-            beginning: true,
-            ending: false,
-            immediate_sack: true,
-            payload: Bytes::from_static(b"x"),
-        })
-    };
     // TSNs first + 1 ..= first + 256: the chunk count is full, `first`
     // is missing.
     for batch in 0..8u32 {
-        let chunks: Vec<Chunk> = (1..=32).map(|i| tiny(batch * 32 + i)).collect();
+        let chunks: Vec<Chunk> = (1..=32)
+            .map(|i| tiny_fragment(&p, batch * 32 + i))
+            .collect();
         p.z.handle_datagram(p.now, packet(tag, &chunks));
     }
-    while p.z.poll_transmit(p.now).is_some() {}
+    z_sacks(&mut p);
     assert_eq!(p.z.stats().data_dropped_no_buffer, 0);
-    p.z.handle_datagram(p.now, packet(tag, &[tiny(0)]));
-    let mut cum = None;
-    while let Some(d) = p.z.poll_transmit(p.now) {
-        for c in chunks_of(&d) {
-            if let Chunk::Sack(s) = c {
-                cum = Some(s.cum_tsn_ack);
-            }
-        }
-    }
+    p.z.handle_datagram(p.now, packet(tag, &[tiny_fragment(&p, 0)]));
+    let cum = z_sacks(&mut p).last().map(|s| s.cum_tsn_ack);
     assert_eq!(p.z.stats().data_reneged, 1, "the highest TSN gave way");
     assert_eq!(cum, Some(Tsn(first.0.wrapping_add(255))));
 }

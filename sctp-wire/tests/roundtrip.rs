@@ -66,9 +66,9 @@ proptest! {
     }
 }
 
-#[test]
-fn data_payload_is_a_slice_of_the_datagram() {
-    let chunk = DataChunk {
+/// An unfragmented DATA chunk carrying `payload`.
+fn whole_message(payload: Bytes) -> DataChunk {
+    DataChunk {
         tsn: Tsn(7),
         stream_id: StreamId(1),
         ssn: Ssn(2),
@@ -77,8 +77,13 @@ fn data_payload_is_a_slice_of_the_datagram() {
         beginning: true,
         ending: true,
         immediate_sack: false,
-        payload: Bytes::from(vec![0xab; 1000]),
-    };
+        payload,
+    }
+}
+
+#[test]
+fn data_payload_is_a_slice_of_the_datagram() {
+    let chunk = whole_message(Bytes::from(vec![0xab; 1000]));
     let datagram = packet_of(&[Chunk::Data(chunk)]);
     let range = datagram.as_ptr() as usize..datagram.as_ptr() as usize + datagram.len();
     for chunk in decode_all(datagram.clone()) {
@@ -94,17 +99,7 @@ fn data_payload_is_a_slice_of_the_datagram() {
 #[test]
 fn a_taken_packet_hands_its_datagram_to_the_last_chunk() {
     // A DATA chunk whose value needs padding, and a SACK, in both orders.
-    let data = Chunk::Data(DataChunk {
-        tsn: Tsn(7),
-        stream_id: StreamId(1),
-        ssn: Ssn(2),
-        ppid: Ppid::BINARY,
-        unordered: false,
-        beginning: true,
-        ending: true,
-        immediate_sack: false,
-        payload: Bytes::from_static(b"odd"),
-    });
+    let data = Chunk::Data(whole_message(Bytes::from_static(b"odd")));
     let sack = Chunk::Sack(Sack {
         cum_tsn_ack: Tsn(6),
         a_rwnd: 1000,

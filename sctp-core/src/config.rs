@@ -22,7 +22,11 @@ pub struct Config {
     pub outbound_streams: u16,
     /// Inbound streams accepted (MIS).
     pub inbound_streams: u16,
-    /// Receive buffer, advertised as a_rwnd (pion's `MaxReceiveBufferSize`).
+    /// Receive buffer, advertised as a_rwnd (pion's `MaxReceiveBufferSize`):
+    /// the most bytes of user data held for reassembly or reading. It
+    /// also bounds the chunks held, at one per 256 bytes (at least 64),
+    /// since each costs bookkeeping besides its bytes; the window closes
+    /// as either nears its limit.
     pub max_receive_buffer: u32,
     /// Largest user message accepted by `send`, in bytes.
     pub max_message_size: usize,
